@@ -1,0 +1,47 @@
+/** Wraps each command's handler: builds the Context from the global options, runs it, always cleans up. */
+import type { Command } from 'commander';
+import { Context, type GlobalOptions } from '../context.js';
+import { Output } from '../render/output.js';
+
+export type ActionHandler<O = Record<string, unknown>> = (ctx: Context, args: string[], opts: O, command: Command) => Promise<void>;
+
+let current: Context | undefined;
+
+/** The running command's context (the entry point closes it when stdout's pipe is closed). */
+export function currentContext(): Context | undefined {
+  return current;
+}
+
+export function globalOptionsOf(command: Command): GlobalOptions {
+  const g = command.optsWithGlobals() as Record<string, unknown>;
+  return {
+    region: g.region as string | undefined,
+    profile: g.profile as string | undefined,
+    endpointUrl: g.endpointUrl as string | undefined,
+    json: Boolean(g.json),
+    color: g.color !== false,
+    quiet: Boolean(g.quiet),
+    debug: Boolean(g.debug),
+  };
+}
+
+export function action<O = Record<string, unknown>>(handler: ActionHandler<O>): (...args: unknown[]) => Promise<void> {
+  return async (...args: unknown[]) => {
+    const command = args[args.length - 1] as Command;
+    const global = globalOptionsOf(command);
+    const out = new Output({ json: global.json, color: global.color, quiet: global.quiet, debug: global.debug });
+    const ctx = new Context(out, global);
+    current = ctx;
+    try {
+      await handler(ctx, command.processedArgs as string[], command.opts() as O, command);
+    } finally {
+      await ctx.close();
+      current = undefined;
+    }
+  };
+}
+
+/** Appends an "Examples:" block to a command's --help. */
+export function examples(...lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+}

@@ -1,0 +1,81 @@
+/** Unit constants and parsers shared by every command. Pure. */
+import { UsageError } from '../errors.js';
+
+export const KIB = 1024;
+export const MIB = 1024 * 1024;
+export const HOURS_PER_MONTH = 730;
+
+const DURATION_UNITS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+/** Parses `500ms`, `30s`, `15m`, `2h`, `7d` (CONTRACT.md "Units") into milliseconds; `null` when it is not a duration. */
+export function parseDurationMs(text: string): number | null {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim());
+  if (!match) return null;
+  return Number(match[1]) * DURATION_UNITS[match[2]!]!;
+}
+
+export function formatDurationMs(ms: number): string {
+  if (!Number.isFinite(ms)) return '∞';
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s < 10 ? s.toFixed(1) : Math.round(s)}s`;
+  const m = s / 60;
+  if (m < 60) return `${Math.floor(m)}m${Math.round(s % 60) ? `${Math.round(s % 60)}s` : ''}`;
+  const h = m / 60;
+  if (h < 48) return `${Math.floor(h)}h${Math.round(m % 60) ? `${Math.round(m % 60)}m` : ''}`;
+  return `${Math.floor(h / 24)}d${Math.round(h % 24) ? `${Math.round(h % 24)}h` : ''}`;
+}
+
+// ---- flag value parsers: each throws a UsageError that names the flag and what it accepts ----
+
+export function parseNumberFlag(flag: string, raw: string, opts: { min?: number; max?: number; minExclusive?: boolean; integer?: boolean } = {}): number {
+  const value = Number(raw);
+  const accepts = describeRange(opts);
+  if (raw.trim() === '' || !Number.isFinite(value)) throw new UsageError(`${flag}: expected ${accepts}, got '${raw}'`);
+  if (opts.integer && !Number.isInteger(value)) throw new UsageError(`${flag}: expected ${accepts}, got '${raw}'`);
+  if (opts.min !== undefined && (opts.minExclusive ? value <= opts.min : value < opts.min)) {
+    throw new UsageError(`${flag}: expected ${accepts}, got '${raw}'`);
+  }
+  if (opts.max !== undefined && value > opts.max) throw new UsageError(`${flag}: expected ${accepts}, got '${raw}'`);
+  return value;
+}
+
+function describeRange(opts: { min?: number; max?: number; minExclusive?: boolean; integer?: boolean }): string {
+  const kind = opts.integer ? 'a whole number' : 'a number';
+  const parts: string[] = [];
+  if (opts.min !== undefined) parts.push(`${opts.minExclusive ? '>' : '≥'} ${opts.min}`);
+  if (opts.max !== undefined) parts.push(`≤ ${opts.max}`);
+  return parts.length ? `${kind} ${parts.join(' and ')}` : kind;
+}
+
+export function parseDurationFlag(flag: string, raw: string, opts: { minMs?: number } = {}): number {
+  const ms = parseDurationMs(raw);
+  if (ms === null) throw new UsageError(`${flag}: expected a duration such as 500ms, 30s, 15m, 2h or 7d, got '${raw}'`);
+  if (opts.minMs !== undefined && ms < opts.minMs) throw new UsageError(`${flag}: expected a duration of at least ${formatDurationMs(opts.minMs)}, got '${raw}'`);
+  return ms;
+}
+
+export function parseEnumFlag<T extends string>(flag: string, raw: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(raw)) return raw as T;
+  throw new UsageError(`${flag}: expected ${allowed.join(' | ')}, got '${raw}'`);
+}
+
+/** Comma-separated list whose every item must be one of `allowed`. */
+export function parseEnumListFlag<T extends string>(flag: string, raw: string, allowed: readonly T[]): T[] {
+  const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (items.length === 0) throw new UsageError(`${flag}: expected a comma-separated list of ${allowed.join(', ')}`);
+  return items.map((item) => parseEnumFlag(flag, item, allowed));
+}
+
+export function parseIsoTimeFlag(flag: string, raw: string): Date {
+  if (!/^\d{4}-\d{2}-\d{2}/.test(raw)) throw new UsageError(`${flag}: expected an ISO-8601 time such as 2026-11-27T10:00:00Z, got '${raw}'`);
+  const date = new Date(raw);
+  if (Number.isNaN(date.getTime())) throw new UsageError(`${flag}: expected an ISO-8601 time such as 2026-11-27T10:00:00Z, got '${raw}'`);
+  return date;
+}

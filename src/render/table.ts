@@ -1,0 +1,21 @@
+/** Human tables. Borders stay plain ASCII-box; colour comes from the caller's chalk instance. */
+import Table from 'cli-table3';
+
+export function renderTable(head: string[], rows: (string | number)[][], opts: { align?: ('left' | 'right')[] } = {}): string {
+  const table = new Table({
+    head,
+    style: { head: [], border: [], compact: true },
+    colAligns: opts.align,
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  });
+  for (const row of rows) table.push(row.map(String));
+  return table.toString();
+}
+
+export function usd(n: number): string {
+  return `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+}
+
+export function pct(ratio: number, digits = 1): string {
+  return `${(ratio * 100).toFixed(digits)} %`;
+}
