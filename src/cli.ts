@@ -35,6 +35,8 @@ export function buildProgram(): Command {
 /** Hides the SDK's own warnings (such as the Node.js support notice) unless --debug. */
 function filterSdkWarnings(debug: boolean): void {
   if (debug) return;
+  // The SDK's own switch for its Node.js support notice; the filter below catches any other SDK warning.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const original = process.emitWarning.bind(process);
   process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
     const text = typeof warning === 'string' ? warning : warning.message;
