@@ -1,7 +1,16 @@
 /**
  * CDC record decoding (pure): bytes + record metadata → one or more record views.
- * CONTRACT (used by tail, lag, produce and the benchmarks) — the implementation fills this in.
+ * Used by tail, lag, produce and the benchmarks. The record format is described in docs/cdc-records.md.
+ *
+ * Order of the checks, cheapest first: gzip magic (1f 8b) → inflate; KPL magic (F3 89 9A C2) → de-aggregate;
+ * then each payload: UTF-8 validity (simdutf, native), one UTF-8 decode, at most one JSON.parse, then a few
+ * property lookups to tell DMS from Debezium from any other JSON. decodeRecord never throws: whatever cannot
+ * be decoded comes back as a view with `error` set and the bytes in `payloadBase64`.
  */
+import { isUtf8 } from 'node:buffer';
+import { createRequire } from 'node:module';
+import { gunzipSync } from 'node:zlib';
+import { MIB } from './units.js';
 
 export type RecordFormat = 'dms' | 'debezium' | 'json' | 'text' | 'binary';
 export type CdcOperation = 'insert' | 'update' | 'delete' | 'load' | 'truncate' | 'control' | string;
@@ -30,6 +39,8 @@ export interface CdcView {
   key: string | null;
   /** DMS control details (table-def …) when present. */
   control?: unknown;
+  /** When the message was built: DMS metadata.timestamp, Debezium ts_ms (ISO-8601). Not the commit time. */
+  timestamp?: string;
 }
 
 export interface RecordView {
@@ -41,12 +52,475 @@ export interface RecordView {
   arrivalTime: string | null;
   format: RecordFormat;
   cdc: CdcView | null;
+  /**
+   * The parsed JSON document (dms, debezium, json), or the text (text). For dms/debezium, cdc.data and
+   * cdc.before point into it; toJsonRecord leaves it out for them so the output does not carry the row twice.
+   */
   payload?: unknown;
   payloadBase64?: string;
   /** Set when the record (or this user record of an aggregate) could not be decoded; payloadBase64 then holds its bytes. */
   error?: string;
   /** Set when the payload was gzip-compressed. */
   compressed?: 'gzip';
+  /**
+   * The payload as decoded UTF-8 text (after gunzip), kept because it was decoded anyway: --grep and
+   * raw output use it without re-serializing. Not part of the JSON output; redactView drops it.
+   */
+  text?: string;
 }
 
-export declare function decodeRecord(data: Uint8Array, meta: RecordMeta): RecordView[];
+/**
+ * Parsed JSON nested deeper than this is reported as undecodable: V8's JSON.parse is iterative and accepts any
+ * depth, but JSON.stringify (and any recursive walk) overflows the stack a few thousand levels down, which
+ * would crash `tail --json` on one hostile record. No CDC record nests anywhere near this deep.
+ */
+export const MAX_JSON_DEPTH = 512;
+
+/**
+ * Cap on one inflated payload. A Kinesis record is at most 10 MiB (FACTS.md, "large-records" guide); a gzip
+ * bomb of that size could otherwise inflate to gigabytes and take the process down.
+ */
+export const MAX_INFLATED_BYTES = 256 * MIB;
+
+/** KPL aggregation format: 4 magic bytes, protobuf AggregatedRecord, 16-byte MD5 of the protobuf (amazon-kinesis-producer aggregation-format.md). */
+const KPL_MAGIC_0 = 0xf3;
+const KPL_MAGIC_1 = 0x89;
+const KPL_MAGIC_2 = 0x9a;
+const KPL_MAGIC_3 = 0xc2;
+const KPL_MD5_BYTES = 16;
+
+type BaseView = Pick<RecordView, 'shardId' | 'sequenceNumber' | 'subSequenceNumber' | 'partitionKey' | 'arrivalTime'>;
+
+/**
+ * Views are built with explicit literals, never `{ ...base }`: object spread measured as costly as the JSON.parse
+ * of a 1 KiB record itself (V8 CloneObject slow path), which alone halved decode throughput.
+ */
+function newView(base: BaseView, format: RecordFormat, cdc: CdcView | null, compressed: 'gzip' | undefined): RecordView {
+  const view: RecordView =
+    base.subSequenceNumber === undefined
+      ? { shardId: base.shardId, sequenceNumber: base.sequenceNumber, partitionKey: base.partitionKey, arrivalTime: base.arrivalTime, format, cdc }
+      : {
+          shardId: base.shardId,
+          sequenceNumber: base.sequenceNumber,
+          subSequenceNumber: base.subSequenceNumber,
+          partitionKey: base.partitionKey,
+          arrivalTime: base.arrivalTime,
+          format,
+          cdc,
+        };
+  if (compressed) view.compressed = compressed;
+  return view;
+}
+
+export function decodeRecord(data: Uint8Array, meta: RecordMeta): RecordView[] {
+  const base: BaseView = {
+    shardId: String(meta.shardId),
+    sequenceNumber: String(meta.sequenceNumber),
+    partitionKey: String(meta.partitionKey),
+    arrivalTime: isoTime(meta.arrivalTime),
+  };
+  let bytes: Buffer;
+  try {
+    // A Buffer view over the same memory: no copy.
+    bytes = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  } catch (err) {
+    const view = newView(base, 'binary', null, undefined);
+    view.payloadBase64 = '';
+    view.error = `not a byte array: ${message(err)}`;
+    return [view];
+  }
+  try {
+    let compressed: 'gzip' | undefined;
+    if (isGzip(bytes)) {
+      const inflated = inflate(bytes);
+      if (typeof inflated === 'string') return [errorView(base, bytes, inflated, 'gzip')];
+      bytes = inflated;
+      compressed = 'gzip';
+    }
+    if (isKpl(bytes)) return decodeAggregate(bytes, base, compressed);
+    return [decodePayload(bytes, base, compressed)];
+  } catch (err) {
+    // Nothing above is expected to throw; this keeps the promise "never throws" if something does.
+    return [errorView(base, bytes, `cannot decode: ${message(err)}`)];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Bytes
+
+function isGzip(b: Buffer): boolean {
+  return b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
+}
+
+function isKpl(b: Buffer): boolean {
+  return b.length >= 4 && b[0] === KPL_MAGIC_0 && b[1] === KPL_MAGIC_1 && b[2] === KPL_MAGIC_2 && b[3] === KPL_MAGIC_3;
+}
+
+/** The inflated bytes, or the reason they cannot be had. */
+function inflate(b: Buffer): Buffer | string {
+  try {
+    return gunzipSync(b, { maxOutputLength: MAX_INFLATED_BYTES });
+  } catch (err) {
+    return `truncated or corrupt gzip: ${message(err)}`;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// KPL aggregates
+
+interface KplUserRecord {
+  partitionKey?: unknown;
+  subSequenceNumber: number;
+  data: string;
+}
+interface KinesisAggModule {
+  deaggregateSync(
+    record: { partitionKey: string; sequenceNumber: string; data: string },
+    computeChecksums: boolean,
+    done: (err: Error | null | undefined, records?: KplUserRecord[]) => void,
+  ): void;
+}
+
+let kinesisAgg: KinesisAggModule | undefined;
+
+/**
+ * aws-kinesis-agg is loaded on the first aggregated record, not at import: it pulls in protobufjs and async,
+ * which take 70-100 ms to load, and most streams never carry a KPL aggregate. createRequire keeps the load
+ * synchronous, so decodeRecord stays synchronous.
+ */
+function loadKinesisAgg(): KinesisAggModule {
+  kinesisAgg ??= createRequire(import.meta.url)('aws-kinesis-agg') as KinesisAggModule;
+  return kinesisAgg;
+}
+
+/**
+ * De-aggregates with aws-kinesis-agg's deaggregateSync and computeChecksums=true: it decodes the protobuf and
+ * checks the MD5 trailer, calling back synchronously (its callbacks run before it returns). Its input and its
+ * user records' data are base64 strings, which costs two copies per aggregate; aggregates are rare in DMS
+ * streams, so the library's verified decoder is worth that. When the MD5 does not match, the library returns
+ * no user records: the whole Kinesis record is flagged and kept as bytes, never silently trusted.
+ */
+function decodeAggregate(bytes: Buffer, base: BaseView, compressed: 'gzip' | undefined): RecordView[] {
+  if (bytes.length < 4 + KPL_MD5_BYTES) {
+    return [errorView(base, bytes, `KPL aggregate too short (${bytes.length} bytes) to hold its MD5 trailer`, compressed)];
+  }
+  let failure: string | undefined;
+  let userRecords: KplUserRecord[] = [];
+  try {
+    loadKinesisAgg().deaggregateSync(
+      { partitionKey: base.partitionKey, sequenceNumber: base.sequenceNumber, data: bytes.toString('base64') },
+      true,
+      (err, records) => {
+        // The library may call back more than once (a failed user record, then the end); keep the first failure.
+        if (err) failure ??= message(err);
+        if (records) userRecords = records;
+      },
+    );
+  } catch (err) {
+    failure ??= message(err);
+  }
+  if (failure !== undefined) {
+    const reason = /checksum/i.test(failure) ? 'KPL aggregate MD5 mismatch: the record is corrupt or was altered' : `bad KPL aggregate: ${failure}`;
+    return [errorView(base, bytes, reason, compressed)];
+  }
+  if (userRecords.length === 0) return [errorView(base, bytes, 'KPL aggregate holds no user records', compressed)];
+
+  const views: RecordView[] = [];
+  for (let i = 0; i < userRecords.length; i++) {
+    const user = userRecords[i]!;
+    const subSequenceNumber = typeof user.subSequenceNumber === 'number' ? user.subSequenceNumber : i;
+    const userBytes = Buffer.from(user.data, 'base64');
+    const partitionKey = typeof user.partitionKey === 'string' ? user.partitionKey : base.partitionKey;
+    const userBase: BaseView = { shardId: base.shardId, sequenceNumber: base.sequenceNumber, subSequenceNumber, partitionKey, arrivalTime: base.arrivalTime };
+    if (typeof user.partitionKey !== 'string') {
+      views.push(errorView(userBase, userBytes, 'KPL user record points outside the partition key table', compressed));
+      continue;
+    }
+    let payload: Buffer = userBytes;
+    let userCompressed = compressed;
+    if (isGzip(userBytes)) {
+      const inflated = inflate(userBytes);
+      if (typeof inflated === 'string') {
+        views.push(errorView(userBase, userBytes, inflated, 'gzip'));
+        continue;
+      }
+      payload = inflated;
+      userCompressed = 'gzip';
+    }
+    views.push(decodePayload(payload, userBase, userCompressed));
+  }
+  return views;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Payloads
+
+function decodePayload(bytes: Buffer, base: BaseView, compressed: 'gzip' | undefined): RecordView {
+  const first = firstNonSpace(bytes);
+  const looksLikeJson = first === 0x7b /* { */ || first === 0x5b; /* [ */
+  if (!isUtf8(bytes)) {
+    if (looksLikeJson) return errorView(base, bytes, 'invalid UTF-8 in a JSON payload', compressed);
+    const view = newView(base, 'binary', null, compressed);
+    view.payloadBase64 = bytes.toString('base64');
+    return view;
+  }
+  const text = bytes.toString('utf8');
+  if (looksLikeJson || mayStartJsonScalar(first)) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      if (looksLikeJson) return errorView(base, bytes, `invalid JSON: ${message(err)}`, compressed);
+      return textView(base, text, compressed);
+    }
+    if (parsed !== null && typeof parsed === 'object' && exceedsDepth(parsed, 0)) {
+      return errorView(base, bytes, `JSON nested deeper than ${MAX_JSON_DEPTH} levels`, compressed);
+    }
+    let view: RecordView | undefined;
+    if (isPlainObject(parsed)) {
+      const dms = dmsView(parsed);
+      if (dms) view = newView(base, 'dms', dms, compressed);
+      else {
+        const debezium = debeziumView(parsed);
+        if (debezium) view = newView(base, 'debezium', debezium, compressed);
+      }
+    }
+    view ??= newView(base, 'json', null, compressed);
+    view.payload = parsed;
+    view.text = text;
+    return view;
+  }
+  return textView(base, text, compressed);
+}
+
+function textView(base: BaseView, text: string, compressed: 'gzip' | undefined): RecordView {
+  const view = newView(base, 'text', null, compressed);
+  view.payload = text;
+  view.text = text;
+  return view;
+}
+
+function errorView(base: BaseView, bytes: Uint8Array, error: string, compressed?: 'gzip'): RecordView {
+  const view = newView(base, 'binary', null, compressed);
+  view.payloadBase64 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  view.error = error;
+  return view;
+}
+
+function firstNonSpace(b: Buffer): number {
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i]!;
+    // JSON whitespace: space, tab, LF, CR (RFC 8259 §2).
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return c;
+  }
+  return -1;
+}
+
+/** A string, number, true, false or null can be a whole JSON text too (RFC 8259 §2). */
+function mayStartJsonScalar(c: number): boolean {
+  return c === 0x22 || c === 0x2d || (c >= 0x30 && c <= 0x39) || c === 0x74 || c === 0x66 || c === 0x6e;
+}
+
+/** Bounded recursion: returns as soon as MAX_JSON_DEPTH is passed, so the walk itself cannot overflow. */
+function exceedsDepth(value: object, depth: number): boolean {
+  if (depth >= MAX_JSON_DEPTH) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (v !== null && typeof v === 'object' && exceedsDepth(v, depth + 1)) return true;
+    }
+    return false;
+  }
+  for (const k in value) {
+    const v: unknown = (value as Record<string, unknown>)[k];
+    if (v !== null && typeof v === 'object' && exceedsDepth(v, depth + 1)) return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// DMS (FACTS.md "DMS → Kinesis record format"; AWS DMS guide, "Using Amazon Kinesis Data Streams as a target")
+
+const DMS_KNOWN_KEYS = new Set(['data', 'metadata', 'control']);
+
+function dmsView(doc: Record<string, unknown>): CdcView | null {
+  const md = doc.metadata;
+  if (!isPlainObject(md)) return null;
+  const recordTypeRaw = md['record-type'];
+  if (typeof recordTypeRaw !== 'string' && !(typeof md.operation === 'string' && 'table-name' in md)) return null;
+
+  const recordType = recordTypeRaw === 'control' ? 'control' : 'data';
+  const operation = typeof md.operation === 'string' ? md.operation : 'unknown';
+  const data = isPlainObject(doc.data) ? doc.data : null;
+  const before = dmsBeforeImage(doc);
+  const view: CdcView = {
+    recordType,
+    operation,
+    schema: nonEmptyString(md['schema-name']),
+    table: nonEmptyString(md['table-name']),
+    data,
+    before,
+    changed: operation === 'update' ? changedColumns(data, before) : null,
+    transactionId: idOrNull(md['transaction-id']),
+    commitTime: typeof md['commit-timestamp'] === 'string' ? md['commit-timestamp'] : null,
+    key: scalarString(md['partition-key-value']),
+  };
+  if (doc.control !== undefined) view.control = doc.control;
+  if (typeof md.timestamp === 'string') view.timestamp = md.timestamp;
+  return view;
+}
+
+/**
+ * The before-image's field name is set by BeforeImageSettings.FieldName ("before-image" in the AWS examples);
+ * any other object-valued top-level field beside data/metadata/control is taken as a renamed before-image.
+ */
+function dmsBeforeImage(doc: Record<string, unknown>): Record<string, unknown> | null {
+  const named = doc['before-image'];
+  if (named !== undefined) return isPlainObject(named) ? named : null;
+  for (const k in doc) {
+    if (DMS_KNOWN_KEYS.has(k)) continue;
+    const v = doc[k];
+    if (isPlainObject(v)) return v;
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Debezium (envelope {schema, payload} or the bare payload when schemas are disabled)
+
+const DEBEZIUM_OPS: Record<string, CdcOperation> = { c: 'insert', u: 'update', d: 'delete', r: 'load', t: 'truncate', m: 'message' };
+
+function debeziumView(doc: Record<string, unknown>): CdcView | null {
+  let env = doc;
+  if ('schema' in doc && isPlainObject(doc.payload)) env = doc.payload;
+  const op = env.op;
+  const source = env.source;
+  if (typeof op !== 'string' || !isPlainObject(source)) return null;
+  const known = Object.hasOwn(DEBEZIUM_OPS, op);
+  if (!('after' in env) && !('before' in env) && !known) return null;
+
+  const operation = known ? DEBEZIUM_OPS[op]! : op;
+  const data = isPlainObject(env.after) ? env.after : null;
+  const before = isPlainObject(env.before) ? env.before : null;
+  const transaction = isPlainObject(env.transaction) ? env.transaction : null;
+  const view: CdcView = {
+    recordType: 'data',
+    operation,
+    schema: nonEmptyString(source.schema) ?? nonEmptyString(source.db),
+    table: nonEmptyString(source.table),
+    data,
+    before,
+    changed: operation === 'update' ? changedColumns(data, before) : null,
+    transactionId: idOrNull(source.txId) ?? idOrNull(transaction?.id),
+    // source.ts_ms is when the change was committed in the source database; the envelope's ts_ms is when
+    // the connector processed it (Debezium connector docs, "change event values").
+    commitTime: epochMsToIso(source.ts_ms),
+    key: null,
+  };
+  const ts = epochMsToIso(env.ts_ms);
+  if (ts !== null) view.timestamp = ts;
+  return view;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Shared helpers
+
+/**
+ * Columns whose value differs between before and data. null (unknown) when there is no before-image, when it
+ * is empty, or when it is key-only: PostgreSQL sources give only the key columns, so a before-image whose keys
+ * are a strict subset of data's keys says nothing about the other columns.
+ */
+export function changedColumns(data: Record<string, unknown> | null, before: Record<string, unknown> | null): string[] | null {
+  if (data === null || before === null) return null;
+  const beforeKeys = Object.keys(before);
+  if (beforeKeys.length === 0) return null;
+  const dataKeys = Object.keys(data);
+  if (beforeKeys.length < dataKeys.length && beforeKeys.every((k) => Object.hasOwn(data, k))) return null;
+  const changed: string[] = [];
+  for (const k of dataKeys) {
+    if (!Object.hasOwn(before, k) || !sameJson(before[k], data[k])) changed.push(k);
+  }
+  for (const k of beforeKeys) {
+    if (!Object.hasOwn(data, k)) changed.push(k);
+  }
+  return changed;
+}
+
+/** Deep equality of JSON values (depth already bounded by MAX_JSON_DEPTH). */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ak = Object.keys(a);
+  if (ak.length !== Object.keys(b).length) return false;
+  for (const k of ak) {
+    if (!Object.hasOwn(b, k) || !sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  }
+  return true;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function nonEmptyString(v: unknown): string | null {
+  return typeof v === 'string' && v !== '' ? v : null;
+}
+
+function scalarString(v: unknown): string | null {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return null;
+}
+
+function idOrNull(v: unknown): string | number | null {
+  return typeof v === 'string' || typeof v === 'number' ? v : null;
+}
+
+/** Date.prototype.toISOString throws outside ±8.64e15 ms; such values are treated as unknown. */
+function epochMsToIso(v: unknown): string | null {
+  if (typeof v !== 'number' || !Number.isFinite(v) || Math.abs(v) > 8.64e15) return null;
+  return new Date(v).toISOString();
+}
+
+/**
+ * ISO-8601 of an arrival time. Date.prototype.toISOString took 1.4-1.8 µs, 14 % of the decode time of a 1 KiB
+ * record; this formats the time of day by hand and memoizes the date part (records fetched together share a
+ * day), about 5× faster. Outside years 1970..9999 it falls back to toISOString.
+ */
+const DAY_MS = 86_400_000;
+const YEAR_10000_MS = 253_402_300_800_000;
+let memoDayMs = Number.NaN;
+let memoDayPrefix = '';
+function isoTime(d: Date | undefined): string | null {
+  if (!(d instanceof Date)) return null;
+  const ms = d.getTime();
+  if (Number.isNaN(ms)) return null;
+  if (ms < 0 || ms >= YEAR_10000_MS) return d.toISOString();
+  const dayMs = ms - (ms % DAY_MS);
+  if (dayMs !== memoDayMs) {
+    memoDayPrefix = new Date(dayMs).toISOString().slice(0, 11); // "YYYY-MM-DDT"
+    memoDayMs = dayMs;
+  }
+  let rest = ms - dayMs;
+  const h = Math.floor(rest / 3_600_000);
+  rest -= h * 3_600_000;
+  const m = Math.floor(rest / 60_000);
+  rest -= m * 60_000;
+  const sec = Math.floor(rest / 1000);
+  rest -= sec * 1000;
+  return `${memoDayPrefix}${pad2(h)}:${pad2(m)}:${pad2(sec)}.${rest < 10 ? '00' : rest < 100 ? '0' : ''}${rest}Z`;
+}
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : `${n}`;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
