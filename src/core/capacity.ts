@@ -19,7 +19,7 @@ import {
   SHARD_WRITE_RECORDS_PER_S,
 } from './limits.js';
 import { KIB, MIB } from './units.js';
-import { US_EAST_1_KINESIS_RATES, kinesisOnDemandMonthlyUsd, kinesisProvisionedMonthlyUsd, type KinesisRates } from './pricing.js';
+import { US_EAST_1_KINESIS_RATES, hasBaseKinesisRates, kinesisOnDemandMonthlyUsd, kinesisProvisionedMonthlyUsd, type KinesisRates } from './pricing.js';
 
 export type BindingLimit = 'write-bytes' | 'write-records' | 'read-bytes';
 
@@ -222,11 +222,13 @@ export function planCapacity(input: CapacityInput, rates: KinesisRates = US_EAST
  * from the same price table. A spiky load goes to on-demand: provisioned capacity must be resharded
  * ahead of every peak, and UpdateShardCount allows only 10 calls per rolling 24 h.
  */
-function chooseMode(inp: CapacityPlan['input'], shards: number, rates: KinesisRates): CapacityPlan['mode'] {
+function chooseMode(inp: CapacityPlan['input'], shards: number, regionRates: KinesisRates): CapacityPlan['mode'] {
+  // A table missing a base price cannot compare the modes; the us-east-1 ratio is the best stand-in.
+  const rates = hasBaseKinesisRates(regionRates) ? regionRates : US_EAST_1_KINESIS_RATES;
   const load = { rps: inp.rps, kb: inp.kb, consumers: inp.consumers, efoConsumers: inp.efoConsumers, retentionHours: inp.retentionHours };
   const provisionedUsd = kinesisProvisionedMonthlyUsd(rates, { ...load, shards });
   const onDemandUsd = kinesisOnDemandMonthlyUsd(rates, load);
-  const costs = `$${provisionedUsd.toFixed(2)} provisioned (${shards} shard${shards === 1 ? '' : 's'}) vs $${onDemandUsd.toFixed(2)} on-demand a month`;
+  const costs = `${dollars(provisionedUsd)} provisioned (${shards} shard${shards === 1 ? '' : 's'}) vs ${dollars(onDemandUsd)} on-demand a month`;
   if (inp.peak >= SPIKY_PEAK_FACTOR) {
     return {
       recommended: 'on-demand',
@@ -238,4 +240,8 @@ function chooseMode(inp: CapacityPlan['input'], shards: number, rates: KinesisRa
     recommended: 'provisioned',
     reason: `cheaper for a known, steady load: ${costs}; choose on-demand if the load is unknown or spiky`,
   };
+}
+
+function dollars(usd: number): string {
+  return `$${usd.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 }

@@ -10,29 +10,32 @@ import { HOURS_PER_MONTH, KIB, MIB } from './units.js';
 export const SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600;
 const GIB = 1024 * MIB;
 
+/** A price in USD, or null when the figure could not be confirmed for the region (the line is then left out, with a warning). */
+export type Price = number | null;
+
 export interface KinesisRates {
   provisioned: {
-    shardHourUsd: number;
+    shardHourUsd: Price;
     /** Per million PUT payload units (each started 25 KB chunk of a record). */
-    putPayloadUnitsPerMillionUsd: number;
+    putPayloadUnitsPerMillionUsd: Price;
     /** Retention beyond 24 h up to 7 days, per shard-hour. */
-    extendedRetentionShardHourUsd: number;
+    extendedRetentionShardHourUsd: Price;
     /** Retention beyond 7 days, per GB-month stored. */
-    longTermRetentionGbMonthUsd: number;
-    efoConsumerShardHourUsd: number;
-    efoDataGbUsd: number;
+    longTermRetentionGbMonthUsd: Price;
+    efoConsumerShardHourUsd: Price;
+    efoDataGbUsd: Price;
   };
   onDemand: {
-    streamHourUsd: number;
+    streamHourUsd: Price;
     /** Per GB written, each record rounded up to 1 KB. */
-    dataInGbUsd: number;
+    dataInGbUsd: Price;
     /** Per GB read by standard (GetRecords) consumers. */
-    dataOutGbUsd: number;
-    efoDataOutGbUsd: number;
+    dataOutGbUsd: Price;
+    efoDataOutGbUsd: Price;
     /** Retention beyond 24 h up to 7 days, per GB-month. */
-    extendedRetentionGbMonthUsd: number;
+    extendedRetentionGbMonthUsd: Price;
     /** Retention beyond 7 days, per GB-month. */
-    longTermRetentionGbMonthUsd: number;
+    longTermRetentionGbMonthUsd: Price;
   };
 }
 
@@ -50,33 +53,35 @@ export interface PriceTable {
   asOf: string;
   sources: PriceSource[];
   notes?: string[];
+  /** Dotted paths (e.g. `kinesis.onDemand.dataInGbUsd`) of figures given without a primary source: cost warns when it uses them. */
+  unconfirmed?: string[];
   kinesis: KinesisRates;
   firehose: {
     /** Ingestion, tiered by monthly volume: `upToGb` is the tier's cumulative upper bound, null for the last tier. */
-    ingestionTiers: { upToGb: number | null; perGbUsd: number }[];
-    formatConversionPerGbUsd: number;
+    ingestionTiers: { upToGb: number | null; perGbUsd: Price }[];
+    formatConversionPerGbUsd: Price;
   };
   dms: {
-    /** Single-AZ on-demand hourly price per replication instance class (e.g. `dms.t3.medium`). */
-    instanceHourUsd: Record<string, number>;
-    /** Multi-AZ deployments cost this many times the single-AZ hour. */
+    /** Single-AZ on-demand hourly price per replication instance class (`dms.t3.medium`). */
+    instanceHourUsd: Record<string, Price>;
+    /** Multi-AZ deployments cost this many times the single-AZ price (instance hours and storage). */
     multiAzFactor: number;
     /** gp2 storage beyond what the instance includes. */
-    storageGbMonthUsd: number;
+    storageGbMonthUsd: Price;
     /** Storage included per instance family letter (t → 50 GB, c and r → 100 GB). */
     includedStorageGb: Record<string, number>;
-    /** DMS Serverless, per DCU-hour; null when the figure could not be confirmed for this region. */
-    serverlessDcuHourUsd: number | null;
+    /** DMS Serverless, per DCU-hour. */
+    serverlessDcuHourUsd: Price;
   };
   cloudwatch: {
-    standardAlarmMonthUsd: number;
-    highResolutionAlarmMonthUsd: number;
+    standardAlarmMonthUsd: Price;
+    highResolutionAlarmMonthUsd: Price;
     /** Shard-level (enhanced) metrics are billed as custom metrics: per metric-month, first tier. */
-    metricMonthUsd: number;
+    metricMonthUsd: Price;
   };
   s3: {
-    standardGbMonthUsd: number;
-    putPer1000Usd: number;
+    standardGbMonthUsd: Price;
+    putPer1000Usd: Price;
   };
 }
 
@@ -91,6 +96,8 @@ export interface CostLine {
   monthlyUsd: number;
   /** The capacity mode this line belongs to; null for lines every mode shares (Firehose, DMS, …). */
   mode: CapacityMode | null;
+  /** Dotted path of the price used in the price table, e.g. `kinesis.provisioned.shardHourUsd`. */
+  priceKey: string;
 }
 
 // ---- the three rounding rules ----
@@ -112,13 +119,28 @@ export function firehoseBilledBytes(recordBytes: number): number {
   return Math.max(1, Math.ceil(recordBytes / FIREHOSE_RECORD_ROUNDING_BYTES)) * FIREHOSE_RECORD_ROUNDING_BYTES;
 }
 
-function line(component: string, item: string, quantity: number, unit: string, unitPriceUsd: number, mode: CapacityMode | null): CostLine {
-  return { component, item, quantity, unit, unitPriceUsd, monthlyUsd: quantity * unitPriceUsd, mode };
+/** Collects cost lines; a null price leaves its line out and records the missing figure instead. */
+export class Lines {
+  readonly lines: CostLine[] = [];
+  readonly missing: string[] = [];
+
+  constructor(private readonly component: string, private readonly mode: CapacityMode | null) {}
+
+  add(item: string, quantity: number, unit: string, unitPriceUsd: Price, priceName: string): void {
+    if (quantity <= 0) return;
+    if (unitPriceUsd === null) {
+      this.missing.push(`${this.component}: ${item} (${priceName})`);
+      return;
+    }
+    this.lines.push({ component: this.component, item, quantity, unit, unitPriceUsd, monthlyUsd: quantity * unitPriceUsd, mode: this.mode, priceKey: priceName });
+  }
 }
 
 function sum(lines: CostLine[]): number {
   return lines.reduce((acc, l) => acc + l.monthlyUsd, 0);
 }
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 // ---- Kinesis ----
 
@@ -133,67 +155,189 @@ export interface KinesisLoad {
 export const KINESIS_PROVISIONED = 'Kinesis Data Streams (provisioned)';
 export const KINESIS_ON_DEMAND = 'Kinesis Data Streams (on-demand)';
 
-export function kinesisProvisionedLines(rates: KinesisRates, load: KinesisLoad & { shards: number }): CostLine[] {
-  const p = rates.provisioned;
-  const c = KINESIS_PROVISIONED;
-  const m: CapacityMode = 'provisioned';
-  const recordBytes = recordBytesOf(load.kb);
-  const recordsPerMonth = load.rps * SECONDS_PER_MONTH;
-  const gbPerMonth = (recordsPerMonth * recordBytes) / GIB;
-  const lines = [
-    line(c, 'shard-hours', load.shards * HOURS_PER_MONTH, 'shard-hour', p.shardHourUsd, m),
-    line(c, `PUT payload units (${putPayloadUnitsPerRecord(recordBytes)} per record)`, (recordsPerMonth * putPayloadUnitsPerRecord(recordBytes)) / 1e6, 'million units', p.putPayloadUnitsPerMillionUsd, m),
-  ];
-  if (load.retentionHours > RETENTION_DEFAULT_HOURS) {
-    lines.push(line(c, 'extended retention (24 h to 7 d)', load.shards * HOURS_PER_MONTH, 'shard-hour', p.extendedRetentionShardHourUsd, m));
-  }
-  if (load.retentionHours > RETENTION_EXTENDED_MAX_HOURS) {
-    lines.push(line(c, 'long-term retention (beyond 7 d)', storedGb(load, recordBytes, RETENTION_EXTENDED_MAX_HOURS, load.retentionHours), 'GB-month', p.longTermRetentionGbMonthUsd, m));
-  }
-  if (load.efoConsumers > 0) {
-    lines.push(line(c, `enhanced fan-out consumer-shard-hours (${load.efoConsumers} consumer${load.efoConsumers === 1 ? '' : 's'})`, load.efoConsumers * load.shards * HOURS_PER_MONTH, 'consumer-shard-hour', p.efoConsumerShardHourUsd, m));
-    lines.push(line(c, 'enhanced fan-out data retrieved', gbPerMonth * load.efoConsumers, 'GB', p.efoDataGbUsd, m));
-  }
-  return lines;
+/** GB held at any moment for the part of the retention window between `fromHours` and `toHours` (a steady load). */
+function storedGb(rps: number, bytesPerRecord: number, fromHours: number, toHours: number): number {
+  return (rps * bytesPerRecord * (toHours - fromHours) * 3600) / GIB;
 }
 
-export function kinesisOnDemandLines(rates: KinesisRates, load: KinesisLoad): CostLine[] {
+export function kinesisProvisionedLines(rates: KinesisRates, load: KinesisLoad & { shards: number }): Lines {
+  const p = rates.provisioned;
+  const out = new Lines(KINESIS_PROVISIONED, 'provisioned');
+  const recordBytes = recordBytesOf(load.kb);
+  const unitsPerRecord = putPayloadUnitsPerRecord(recordBytes);
+  const recordsPerMonth = load.rps * SECONDS_PER_MONTH;
+  const shardHours = load.shards * HOURS_PER_MONTH;
+  out.add(`shard-hours (${plural(load.shards, 'shard')})`, shardHours, 'shard-hour', p.shardHourUsd, 'kinesis.provisioned.shardHourUsd');
+  out.add(`PUT payload units (${unitsPerRecord} per record)`, (recordsPerMonth * unitsPerRecord) / 1e6, 'million units', p.putPayloadUnitsPerMillionUsd, 'kinesis.provisioned.putPayloadUnitsPerMillionUsd');
+  if (load.retentionHours > RETENTION_DEFAULT_HOURS) {
+    out.add('extended retention (24 h to 7 d)', shardHours, 'shard-hour', p.extendedRetentionShardHourUsd, 'kinesis.provisioned.extendedRetentionShardHourUsd');
+  }
+  if (load.retentionHours > RETENTION_EXTENDED_MAX_HOURS) {
+    out.add('long-term retention (beyond 7 d)', storedGb(load.rps, recordBytes, RETENTION_EXTENDED_MAX_HOURS, load.retentionHours), 'GB-month', p.longTermRetentionGbMonthUsd, 'kinesis.provisioned.longTermRetentionGbMonthUsd');
+  }
+  if (load.efoConsumers > 0) {
+    const gbPerMonth = (recordsPerMonth * recordBytes) / GIB;
+    out.add(`enhanced fan-out (${plural(load.efoConsumers, 'consumer')})`, load.efoConsumers * shardHours, 'consumer-shard-hour', p.efoConsumerShardHourUsd, 'kinesis.provisioned.efoConsumerShardHourUsd');
+    out.add('enhanced fan-out data retrieved', gbPerMonth * load.efoConsumers, 'GB', p.efoDataGbUsd, 'kinesis.provisioned.efoDataGbUsd');
+  }
+  return out;
+}
+
+export function kinesisOnDemandLines(rates: KinesisRates, load: KinesisLoad): Lines {
   const o = rates.onDemand;
-  const c = KINESIS_ON_DEMAND;
-  const m: CapacityMode = 'on-demand';
+  const out = new Lines(KINESIS_ON_DEMAND, 'on-demand');
   const billedBytes = onDemandBilledBytes(recordBytesOf(load.kb));
   const billedGbPerMonth = (load.rps * SECONDS_PER_MONTH * billedBytes) / GIB;
-  const lines = [
-    line(c, 'stream-hours', HOURS_PER_MONTH, 'stream-hour', o.streamHourUsd, m),
-    line(c, 'data in (records rounded up to 1 KB)', billedGbPerMonth, 'GB', o.dataInGbUsd, m),
-  ];
-  if (load.consumers > 0) {
-    lines.push(line(c, `data out, ${load.consumers} standard consumer${load.consumers === 1 ? '' : 's'}`, billedGbPerMonth * load.consumers, 'GB', o.dataOutGbUsd, m));
-  }
-  if (load.efoConsumers > 0) {
-    lines.push(line(c, `enhanced fan-out data out, ${load.efoConsumers} consumer${load.efoConsumers === 1 ? '' : 's'}`, billedGbPerMonth * load.efoConsumers, 'GB', o.efoDataOutGbUsd, m));
-  }
+  out.add('stream-hours', HOURS_PER_MONTH, 'stream-hour', o.streamHourUsd, 'kinesis.onDemand.streamHourUsd');
+  out.add('data in (each record rounded up to 1 KB)', billedGbPerMonth, 'GB', o.dataInGbUsd, 'kinesis.onDemand.dataInGbUsd');
+  out.add(`data out (${plural(load.consumers, 'standard consumer')})`, billedGbPerMonth * load.consumers, 'GB', o.dataOutGbUsd, 'kinesis.onDemand.dataOutGbUsd');
+  out.add(`enhanced fan-out data out (${plural(load.efoConsumers, 'consumer')})`, billedGbPerMonth * load.efoConsumers, 'GB', o.efoDataOutGbUsd, 'kinesis.onDemand.efoDataOutGbUsd');
   if (load.retentionHours > RETENTION_DEFAULT_HOURS) {
     const until = Math.min(load.retentionHours, RETENTION_EXTENDED_MAX_HOURS);
-    lines.push(line(c, 'extended retention (24 h to 7 d)', storedGb(load, billedBytes, RETENTION_DEFAULT_HOURS, until), 'GB-month', o.extendedRetentionGbMonthUsd, m));
+    out.add('extended retention (24 h to 7 d)', storedGb(load.rps, billedBytes, RETENTION_DEFAULT_HOURS, until), 'GB-month', o.extendedRetentionGbMonthUsd, 'kinesis.onDemand.extendedRetentionGbMonthUsd');
   }
   if (load.retentionHours > RETENTION_EXTENDED_MAX_HOURS) {
-    lines.push(line(c, 'long-term retention (beyond 7 d)', storedGb(load, billedBytes, RETENTION_EXTENDED_MAX_HOURS, load.retentionHours), 'GB-month', o.longTermRetentionGbMonthUsd, m));
+    out.add('long-term retention (beyond 7 d)', storedGb(load.rps, billedBytes, RETENTION_EXTENDED_MAX_HOURS, load.retentionHours), 'GB-month', o.longTermRetentionGbMonthUsd, 'kinesis.onDemand.longTermRetentionGbMonthUsd');
   }
-  return lines;
-}
-
-/** GB held at any moment for the part of the retention window between `fromHours` and `toHours` (a steady load). */
-function storedGb(load: KinesisLoad, bytesPerRecord: number, fromHours: number, toHours: number): number {
-  return (load.rps * bytesPerRecord * (toHours - fromHours) * 3600) / GIB;
+  return out;
 }
 
 export function kinesisProvisionedMonthlyUsd(rates: KinesisRates, load: KinesisLoad & { shards: number }): number {
-  return sum(kinesisProvisionedLines(rates, load));
+  return sum(kinesisProvisionedLines(rates, load).lines);
 }
 
 export function kinesisOnDemandMonthlyUsd(rates: KinesisRates, load: KinesisLoad): number {
-  return sum(kinesisOnDemandLines(rates, load));
+  return sum(kinesisOnDemandLines(rates, load).lines);
+}
+
+/** True when every price the two modes' base lines need is known (the mode comparison is meaningful). */
+export function hasBaseKinesisRates(rates: KinesisRates): boolean {
+  const { provisioned: p, onDemand: o } = rates;
+  return [p.shardHourUsd, p.putPayloadUnitsPerMillionUsd, o.streamHourUsd, o.dataInGbUsd, o.dataOutGbUsd].every((v) => v !== null);
+}
+
+// ---- the whole pipeline ----
+
+export type DmsOption =
+  | { kind: 'instance'; instanceClass: string; multiAz: boolean; storageGb?: number }
+  | { kind: 'serverless'; dcu: number; multiAz: boolean };
+
+export interface CostInput extends KinesisLoad {
+  modes: CapacityMode[];
+  /** Provisioned shard count. */
+  shards: number;
+  firehose: boolean;
+  formatConversion: boolean;
+  /** Firehose buffering, to count the S3 objects it writes. */
+  firehoseBuffer: { sizeMiB: number; intervalSeconds: number };
+  dms?: DmsOption;
+  alarms: number;
+  /** Shard-level (enhanced monitoring) metrics enabled per shard. */
+  shardLevelMetrics: number;
+}
+
+export interface CostEstimate {
+  lines: CostLine[];
+  /** Monthly total per requested mode: that mode's Kinesis lines plus every shared line. */
+  totals: { provisioned?: number; onDemand?: number };
+  cheapest: CapacityMode | null;
+  /** Figures the price table lacks (their lines are left out) and other caveats. */
+  warnings: string[];
+}
+
+export const FIREHOSE = 'Amazon Data Firehose';
+export const DMS = 'AWS DMS';
+export const CLOUDWATCH = 'Amazon CloudWatch';
+export const S3 = 'Amazon S3';
+
+/** New on-demand streams start with 4 MiB/s of write capacity, i.e. 4 shards (service-sizes-and-limits). */
+const ON_DEMAND_MIN_SHARDS = 4;
+
+/** The included gp2 storage of a DMS instance class, by family letter (`dms.t3.medium` → t). */
+export function dmsIncludedStorageGb(table: PriceTable, instanceClass: string): number {
+  const family = instanceClass.replace(/^dms\./, '').charAt(0);
+  return table.dms.includedStorageGb[family] ?? 0;
+}
+
+export function estimateCost(input: CostInput, table: PriceTable): CostEstimate {
+  const groups: Lines[] = [];
+  const warnings: string[] = [];
+  if (input.modes.includes('provisioned')) groups.push(kinesisProvisionedLines(table.kinesis, input));
+  if (input.modes.includes('on-demand')) groups.push(kinesisOnDemandLines(table.kinesis, input));
+
+  const recordBytes = recordBytesOf(input.kb);
+  const recordsPerMonth = input.rps * SECONDS_PER_MONTH;
+
+  if (input.firehose) {
+    const fh = new Lines(FIREHOSE, null);
+    const billedGb = (recordsPerMonth * firehoseBilledBytes(recordBytes)) / GIB;
+    let from = 0;
+    table.firehose.ingestionTiers.forEach((tier, i) => {
+      const to = tier.upToGb ?? Infinity;
+      const gb = Math.max(0, Math.min(billedGb, to) - from);
+      const label = tier.upToGb === null ? `beyond ${formatGb(from)}` : from === 0 ? `first ${formatGb(to)}` : `next ${formatGb(to - from)}`;
+      fh.add(`ingestion, each record rounded up to 5 KB (${label})`, gb, 'GB', tier.perGbUsd, `firehose.ingestionTiers[${i}].perGbUsd`);
+      from = to;
+    });
+    if (input.formatConversion) fh.add('format conversion', billedGb, 'GB', table.firehose.formatConversionPerGbUsd, 'firehose.formatConversionPerGbUsd');
+    groups.push(fh);
+
+    const s3 = new Lines(S3, null);
+    const deliveredGb = (recordsPerMonth * recordBytes) / GIB;
+    const bytesPerSecond = input.rps * recordBytes;
+    // Firehose writes an object when the buffer is full or the interval has passed, whichever is first.
+    const flushSeconds = Math.max(1, Math.min(input.firehoseBuffer.intervalSeconds || 1, (input.firehoseBuffer.sizeMiB * MIB) / bytesPerSecond));
+    s3.add('Standard storage of one month of deliveries (adds this much each month kept)', deliveredGb, 'GB-month', table.s3.standardGbMonthUsd, 's3.standardGbMonthUsd');
+    s3.add(`PUT requests (one object every ${Math.round(flushSeconds)} s)`, SECONDS_PER_MONTH / flushSeconds / 1000, 'thousand requests', table.s3.putPer1000Usd, 's3.putPer1000Usd');
+    groups.push(s3);
+    if (input.formatConversion) warnings.push('S3 storage is estimated on the raw record size; columnar formats are usually much smaller');
+  }
+
+  if (input.dms) {
+    const dms = new Lines(DMS, null);
+    const factor = input.dms.multiAz ? table.dms.multiAzFactor : 1;
+    const az = input.dms.multiAz ? 'Multi-AZ' : 'single-AZ';
+    if (input.dms.kind === 'instance') {
+      const cls = input.dms.instanceClass;
+      const hourly = table.dms.instanceHourUsd[cls];
+      dms.add(`replication instance ${cls} (${az})`, HOURS_PER_MONTH * factor, 'instance-hour', hourly ?? null, `dms.instanceHourUsd["${cls}"]`);
+      const extraGb = Math.max(0, (input.dms.storageGb ?? 0) - dmsIncludedStorageGb(table, cls));
+      dms.add(`gp2 storage beyond the included ${dmsIncludedStorageGb(table, cls)} GB`, extraGb * factor, 'GB-month', table.dms.storageGbMonthUsd, 'dms.storageGbMonthUsd');
+    } else {
+      dms.add(`Serverless capacity (${plural(input.dms.dcu, 'DCU')}, ${az})`, input.dms.dcu * HOURS_PER_MONTH * factor, 'DCU-hour', table.dms.serverlessDcuHourUsd, 'dms.serverlessDcuHourUsd');
+    }
+    groups.push(dms);
+  }
+
+  const cw = new Lines(CLOUDWATCH, null);
+  cw.add(`standard alarms`, input.alarms, 'alarm-month', table.cloudwatch.standardAlarmMonthUsd, 'cloudwatch.standardAlarmMonthUsd');
+  groups.push(cw);
+  if (input.shardLevelMetrics > 0) {
+    // Shard-level metrics are per shard: the provisioned count, or an on-demand stream's at least 4 shards.
+    for (const mode of input.modes) {
+      const shards = mode === 'provisioned' ? input.shards : Math.max(ON_DEMAND_MIN_SHARDS, input.shards);
+      const g = new Lines(CLOUDWATCH, mode);
+      g.add(`shard-level metrics (${input.shardLevelMetrics} × ${plural(shards, 'shard')}, ${mode})`, input.shardLevelMetrics * shards, 'metric-month', table.cloudwatch.metricMonthUsd, 'cloudwatch.metricMonthUsd');
+      groups.push(g);
+    }
+  }
+
+  const lines = groups.flatMap((g) => g.lines);
+  for (const g of groups) for (const m of g.missing) warnings.push(`no ${table.region} price for ${m}: line left out (use --live or --prices <file>)`);
+
+  const totalFor = (mode: CapacityMode): number => sum(lines.filter((l) => l.mode === null || l.mode === mode));
+  const totals: CostEstimate['totals'] = {};
+  if (input.modes.includes('provisioned')) totals.provisioned = totalFor('provisioned');
+  if (input.modes.includes('on-demand')) totals.onDemand = totalFor('on-demand');
+  let cheapest: CapacityMode | null = null;
+  if (totals.provisioned !== undefined && totals.onDemand !== undefined) cheapest = totals.provisioned <= totals.onDemand ? 'provisioned' : 'on-demand';
+  return { lines, totals, cheapest, warnings };
+}
+
+function formatGb(gb: number): string {
+  if (gb >= 1024 * 1024) return `${+(gb / 1024 / 1024).toFixed(2)} PB`;
+  if (gb >= 1024) return `${+(gb / 1024).toFixed(2)} TB`;
+  return `${gb} GB`;
 }
 
 /**
