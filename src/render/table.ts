@@ -5,7 +5,8 @@ export function renderTable(head: string[], rows: (string | number)[][], opts: {
   const table = new Table({
     head,
     style: { head: [], border: [], compact: true },
-    colAligns: opts.align,
+    // cli-table3 crashes on an explicit `colAligns: undefined`; pass it only when given.
+    ...(opts.align ? { colAligns: opts.align } : {}),
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
   for (const row of rows) table.push(row.map(String));
