@@ -17,6 +17,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--region <region>', 'AWS region (else AWS_REGION, AWS_DEFAULT_REGION, the profile)'))
     .addOption(new Option('--profile <name>', 'named profile from the shared AWS config/credentials files'))
     .addOption(new Option('--endpoint-url <url>', 'send every AWS call to this endpoint (local Kinesis, LocalStack); AWS_ENDPOINT_URL[_<SERVICE>] work too'))
+    .option('--local', 'send Kinesis calls to the embedded local server: a running `cdcpipe local`, else one started for this command')
     .option('--json', 'machine output on stdout (one JSON document, or one object per line when streaming)')
     .option('--no-color', 'no ANSI colour (also off with NO_COLOR, TERM=dumb or a non-terminal stdout)')
     .option('-q, --quiet', 'less on stderr')

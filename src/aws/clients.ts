@@ -20,6 +20,8 @@ export interface AwsSettings {
   /** --debug: one line per AWS call. Never receives credentials, tokens or signatures. */
   log?: (line: string) => void;
   maxAttempts?: number;
+  /** Static credentials instead of the SDK's default chain (--local's placeholders for a local server). */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
 /** Service ids as used by AWS_ENDPOINT_URL_<SERVICE> (the SDK's serviceId, upper-cased, spaces → _). */
@@ -108,6 +110,7 @@ export class AwsClients {
     };
     if (region) cfg.region = region;
     if (this.settings.profile) cfg.profile = this.settings.profile;
+    if (this.settings.credentials) cfg.credentials = this.settings.credentials;
     if (endpoint) {
       cfg.endpoint = endpoint;
       // Local servers (kinesis-local, LocalStack) break the SDK's default HTTP/2 handler on large

@@ -18,6 +18,7 @@ export function globalOptionsOf(command: Command): GlobalOptions {
     region: g.region as string | undefined,
     profile: g.profile as string | undefined,
     endpointUrl: g.endpointUrl as string | undefined,
+    local: Boolean(g.local),
     json: Boolean(g.json),
     color: g.color !== false,
     quiet: Boolean(g.quiet),
@@ -33,6 +34,7 @@ export function action<O = Record<string, unknown>>(handler: ActionHandler<O>): 
     const ctx = new Context(out, global);
     current = ctx;
     try {
+      if (global.local && command.name() !== 'local') await ctx.useLocalKinesis();
       await handler(ctx, command.processedArgs as string[], command.opts() as O, command);
     } finally {
       await ctx.close();

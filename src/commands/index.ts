@@ -4,5 +4,7 @@
  */
 import type { Command } from 'commander';
 import { register as plan } from './plan.js';
+import { register as local } from './local.js';
+import { register as produce } from './produce.js';
 
-export const COMMANDS: ((program: Command) => void)[] = [plan];
+export const COMMANDS: ((program: Command) => void)[] = [plan, local, produce];

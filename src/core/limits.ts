@@ -49,3 +49,5 @@ export const ON_DEMAND_RECORD_ROUNDING_BYTES = 1 * KIB;
 export const FIREHOSE_RECORD_ROUNDING_BYTES = 5 * KIB;
 /** On-demand streams start at 4 MiB/s write and scale automatically (service-sizes-and-limits). */
 export const ON_DEMAND_INITIAL_WRITE_BYTES_PER_S = 4 * MIB;
+/** … and 4,000 records/s (service-sizes-and-limits). */
+export const ON_DEMAND_INITIAL_WRITE_RECORDS_PER_S = 4000;

@@ -24,6 +24,25 @@ net.Server.prototype.listen = function (...args) {
   return listen.apply(this, args);
 };`;
 
+/** `cdcpipe local`'s port, and where `--local` looks for a running server (the port LocalStack's Kinesis used). */
+export const LOCAL_DEFAULT_PORT = 4568;
+
+/**
+ * kinesis-local checks no signatures: any credentials do. These are placeholders, not secrets, and
+ * are only ever sent to a local endpoint.
+ */
+export const LOCAL_DUMMY_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+export const LOCAL_REGION = 'us-east-1';
+
+/** Is this port on 127.0.0.1 already taken? */
+export async function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(true));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(false)));
+  });
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();

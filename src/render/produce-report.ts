@@ -1,0 +1,41 @@
+/** The human report of `cdcpipe produce`: achieved rate, throttling, per-shard spread and the plan verdict. */
+import type { ChalkInstance } from 'chalk';
+import type { ProduceResult } from '../aws/producer.js';
+import type { LoadCheck } from '../core/load-check.js';
+import { MIB } from '../core/units.js';
+import { renderTable, pct } from './table.js';
+
+export interface ProduceReportInput {
+  stream: string;
+  result: ProduceResult;
+  recordsPerSecond: number;
+  mibPerSecond: number;
+  rps: number;
+  kb: number;
+  check: LoadCheck;
+  notes: string[];
+  seed: number;
+  color: ChalkInstance;
+}
+
+const n = (v: number, digits = 0): string => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+export function renderProduceReport(r: ProduceReportInput): string {
+  const { result, color } = r;
+  const lines: string[] = [];
+  const aggregated = result.kinesisRecords !== result.records ? ` in ${n(result.kinesisRecords)} aggregated Kinesis records` : '';
+  lines.push(`${color.bold(`wrote ${n(result.records)} records`)}${aggregated} (${n(result.bytes / MIB, 2)} MiB) to ${r.stream} in ${n(result.seconds, 2)} s${result.stoppedEarly ? ' (stopped early)' : ''}`);
+  lines.push(`  rate       ${n(r.recordsPerSecond, 1)} records/s · ${n(r.mibPerSecond, 3)} MiB/s   (target ${n(r.rps, 2)} records/s · ${n((r.rps * r.kb * 1024) / MIB, 3)} MiB/s)`);
+  lines.push(`  throttled  ${n(result.throttled)} entries${result.throttled ? ' (retried in order)' : ''}${result.otherFailures ? `, ${n(result.otherFailures)} other failed entries (retried)` : ''}`);
+  const verdictColor = r.check.verdict === 'holds' ? color.green : r.check.verdict === 'tight' ? color.yellow : color.red;
+  lines.push(`  plan       ${verdictColor(r.check.verdict)}: ${r.check.message}`);
+  for (const w of r.check.warnings) lines.push(`             ${color.yellow('!')} ${w}`);
+  for (const note of r.notes) lines.push(`  note       ${note}`);
+  lines.push(`  seed       ${r.seed} (pass --seed ${r.seed} to generate the same records again)`);
+  const shards = Object.entries(result.perShard).sort(([a], [b]) => a.localeCompare(b));
+  if (shards.length) {
+    lines.push('');
+    lines.push(renderTable(['shard', 'records', 'share'], shards.map(([id, count]) => [id, n(count), pct(count / Math.max(1, result.records))]), { align: ['left', 'right', 'right'] }));
+  }
+  return lines.join('\n');
+}
