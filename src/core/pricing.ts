@@ -189,7 +189,7 @@ export function kinesisOnDemandLines(rates: KinesisRates, load: KinesisLoad): Li
   const billedBytes = onDemandBilledBytes(recordBytesOf(load.kb));
   const billedGbPerMonth = (load.rps * SECONDS_PER_MONTH * billedBytes) / GIB;
   out.add('stream-hours', HOURS_PER_MONTH, 'stream-hour', o.streamHourUsd, 'kinesis.onDemand.streamHourUsd');
-  out.add('data in (each record rounded up to 1 KB)', billedGbPerMonth, 'GB', o.dataInGbUsd, 'kinesis.onDemand.dataInGbUsd');
+  out.add('data in (records rounded up to 1 KB)', billedGbPerMonth, 'GB', o.dataInGbUsd, 'kinesis.onDemand.dataInGbUsd');
   out.add(`data out (${plural(load.consumers, 'standard consumer')})`, billedGbPerMonth * load.consumers, 'GB', o.dataOutGbUsd, 'kinesis.onDemand.dataOutGbUsd');
   out.add(`enhanced fan-out data out (${plural(load.efoConsumers, 'consumer')})`, billedGbPerMonth * load.efoConsumers, 'GB', o.efoDataOutGbUsd, 'kinesis.onDemand.efoDataOutGbUsd');
   if (load.retentionHours > RETENTION_DEFAULT_HOURS) {
@@ -276,7 +276,7 @@ export function estimateCost(input: CostInput, table: PriceTable): CostEstimate 
       const to = tier.upToGb ?? Infinity;
       const gb = Math.max(0, Math.min(billedGb, to) - from);
       const label = tier.upToGb === null ? `beyond ${formatGb(from)}` : from === 0 ? `first ${formatGb(to)}` : `next ${formatGb(to - from)}`;
-      fh.add(`ingestion, each record rounded up to 5 KB (${label})`, gb, 'GB', tier.perGbUsd, `firehose.ingestionTiers[${i}].perGbUsd`);
+      fh.add(`ingestion, records rounded up to 5 KB (${label})`, gb, 'GB', tier.perGbUsd, `firehose.ingestionTiers[${i}].perGbUsd`);
       from = to;
     });
     if (input.formatConversion) fh.add('format conversion', billedGb, 'GB', table.firehose.formatConversionPerGbUsd, 'firehose.formatConversionPerGbUsd');
@@ -287,7 +287,7 @@ export function estimateCost(input: CostInput, table: PriceTable): CostEstimate 
     const bytesPerSecond = input.rps * recordBytes;
     // Firehose writes an object when the buffer is full or the interval has passed, whichever is first.
     const flushSeconds = Math.max(1, Math.min(input.firehoseBuffer.intervalSeconds || 1, (input.firehoseBuffer.sizeMiB * MIB) / bytesPerSecond));
-    s3.add('Standard storage of one month of deliveries (adds this much each month kept)', deliveredGb, 'GB-month', table.s3.standardGbMonthUsd, 's3.standardGbMonthUsd');
+    s3.add('Standard storage of one month of deliveries', deliveredGb, 'GB-month', table.s3.standardGbMonthUsd, 's3.standardGbMonthUsd');
     s3.add(`PUT requests (one object every ${Math.round(flushSeconds)} s)`, SECONDS_PER_MONTH / flushSeconds / 1000, 'thousand requests', table.s3.putPer1000Usd, 's3.putPer1000Usd');
     groups.push(s3);
     if (input.formatConversion) warnings.push('S3 storage is estimated on the raw record size; columnar formats are usually much smaller');

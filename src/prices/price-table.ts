@@ -138,3 +138,24 @@ export function resolvePriceRegion(
   }
   return { region: DEFAULT_PRICE_REGION };
 }
+
+/** A table of the same shape as `template` with every price unknown: the base `--live` fills for a region cdcpipe ships no table for. */
+export function unknownPriceTable(template: PriceTable, region: string): PriceTable {
+  const blank = (v: unknown, key: string): unknown => {
+    if (Array.isArray(v)) return v.map((x) => blank(x, ''));
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, blank(x, k)]));
+    return typeof v === 'number' && (key.endsWith('Usd') || key.startsWith('dms.')) ? null : v;
+  };
+  return {
+    ...template,
+    region,
+    kinesis: blank(template.kinesis, '') as PriceTable['kinesis'],
+    firehose: blank(template.firehose, '') as PriceTable['firehose'],
+    dms: { ...template.dms, instanceHourUsd: {}, storageGbMonthUsd: null, serverlessDcuHourUsd: null },
+    cloudwatch: blank(template.cloudwatch, '') as PriceTable['cloudwatch'],
+    s3: blank(template.s3, '') as PriceTable['s3'],
+    sources: [],
+    notes: [`no bundled table for ${region}: figures not found live are unknown`],
+    unconfirmed: [],
+  };
+}
