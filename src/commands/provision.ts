@@ -1,0 +1,174 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { stringify } from 'yaml';
+import { AbortError, AwsCallError, CheckFailedError, UsageError } from '../errors.js';
+import type { Context } from '../context.js';
+import { EXAMPLE_PIPELINE_YAML, parsePipeline, type PipelineConfig } from '../core/pipeline-schema.js';
+import { buildCloudFormation, checkRoleSources, hasChanges, planProvision, rolePolicies, type PlannedAction } from '../core/provision-plan.js';
+import { parseEnumFlag } from '../core/units.js';
+import { renderTable } from '../render/table.js';
+import { action, examples } from './action.js';
+
+interface ProvisionOptions {
+  config: string;
+  init?: boolean;
+  dryRun?: boolean;
+  check?: boolean;
+  yes?: boolean;
+  testConnection?: boolean;
+  createRoles?: boolean;
+  printPolicies?: boolean;
+  emit?: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('provision')
+    .description('create or converge the stream, DMS endpoint and task, Firehose and alarms of a pipeline file; never deletes')
+    .option('--config <file>', 'pipeline file, YAML or JSON', './cdcpipe.yaml')
+    .option('--init', 'write a commented example cdcpipe.yaml into the current directory (never overwrites)')
+    .option('--dry-run', 'print the actions and stop; change nothing')
+    .option('--check', 'like --dry-run, and exit 3 when anything differs from the file (for CI)')
+    .option('-y, --yes', 'apply without asking (needed when there is no terminal)')
+    .option('--test-connection', 'test the DMS target endpoint from the replication instance and wait for success')
+    .option('--create-roles', 'create the DMS and Firehose IAM roles (least privilege) instead of taking their ARNs from the file')
+    .option('--print-policies', 'print the least-privilege IAM policies the DMS and Firehose roles need, and stop')
+    .option('--emit <format>', 'print the pipeline as a template instead of provisioning it: cloudformation')
+    .addHelpText(
+      'after',
+      examples(
+        'cdcpipe provision --init',
+        'cdcpipe provision --dry-run',
+        'cdcpipe provision --config pipelines/orders.yaml --yes --json',
+        'cdcpipe provision --check            # CI: exit 3 when AWS differs from the file',
+        'cdcpipe provision --print-policies',
+        'cdcpipe provision --emit cloudformation > pipeline.cfn.yaml',
+      ),
+    )
+    .action(action<ProvisionOptions>(run));
+}
+
+async function run(ctx: Context, _args: string[], opts: ProvisionOptions): Promise<void> {
+  if (opts.init) return init(ctx);
+  const cfg = await loadConfig(opts.config);
+  if (opts.emit !== undefined) return emit(ctx, cfg, parseEnumFlag('--emit', opts.emit, ['cloudformation'] as const));
+  const createRoles = Boolean(opts.createRoles);
+  if (!opts.printPolicies) checkRoleSources(cfg, createRoles);
+
+  const svc = await import('../aws/provision.js');
+  const aws = await ctx.aws();
+  const clients: import('../aws/provision.js').ProvisionClients = { kinesis: await aws.kinesis() };
+  for (const s of svc.neededServices(cfg, createRoles)) {
+    if (s === 'dms') clients.dms = await aws.dms();
+    if (s === 'firehose') clients.firehose = await aws.firehose();
+    if (s === 'cloudwatch') clients.cloudwatch = await aws.cloudwatch();
+    if (s === 'iam') clients.iam = await aws.iam();
+  }
+  const state = await svc.readState(cfg, clients, { createRoles, region: await aws.region() });
+
+  if (opts.printPolicies) {
+    const roles = rolePolicies(cfg, state.refs);
+    if (ctx.out.json) ctx.out.document({ roles });
+    else if (roles.length === 0) ctx.out.info('no roles needed: the file has no dms or firehose section');
+    else for (const r of roles) ctx.out.result(`# ${r.role} role ${r.roleName}\n# trust policy\n${JSON.stringify(r.trustPolicy, null, 2)}\n# permissions (inline policy ${r.policyName})\n${JSON.stringify(r.policy, null, 2)}\n`);
+    return;
+  }
+
+  const plan = planProvision(cfg, state.observed, state.refs, { createRoles });
+  for (const w of plan.warnings) ctx.out.warn(w);
+  const changes = hasChanges(plan);
+  const dryRun = Boolean(opts.dryRun || opts.check);
+  const report = (applied: boolean, extra: object = {}) => {
+    if (ctx.out.json) ctx.out.document({ dryRun, actions: plan.actions.map(publicAction), applied, ...extra });
+  };
+  if (!ctx.out.json) printActions(ctx, plan.actions);
+
+  if (dryRun || !changes) {
+    report(false);
+    if (!changes && !ctx.out.json) ctx.out.result('no changes');
+    if (opts.check && changes) throw new CheckFailedError(`${countChanges(plan.actions)} of ${plan.actions.length} resources differ from ${opts.config}`);
+    if (!dryRun && opts.testConnection && cfg.dms) await svc.applyPlan(cfg, plan, state, clients, { testConnection: true, onStep: (_a, text) => ctx.out.spinner(text) });
+    return;
+  }
+
+  if (!opts.yes) {
+    if (!ctx.out.canPrompt) {
+      report(false);
+      throw new UsageError(`${changesText(plan.actions)} to apply and no terminal to confirm them: pass --yes to apply, or --dry-run to only look`);
+    }
+    if (!(await confirm(`Apply ${changesText(plan.actions)}? [y/N] `))) throw new AbortError();
+  }
+
+  try {
+    await svc.applyPlan(cfg, plan, state, clients, { testConnection: Boolean(opts.testConnection), onStep: (_a, text) => ctx.out.spinner(text) });
+  } catch (err) {
+    if (!(err instanceof svc.ProvisionStepError)) throw err;
+    report(false, { failed: { ...publicAction(err.action), error: err.result.steps.find((s) => s.status === 'failed')?.error ?? err.message } });
+    throw new AwsCallError(err.message, 'what was created is kept; fix the cause and re-run cdcpipe provision: it continues from here');
+  }
+  report(true);
+  const drift = plan.actions.filter((a) => a.action === 'drift');
+  if (drift.length) throw new CheckFailedError(`applied, but ${drift.length} resource(s) drifted in ways provision cannot change: ${drift.map((d) => `${d.resource} ${d.name}`).join(', ')}`);
+  if (!ctx.out.json) ctx.out.result(`applied ${changesText(plan.actions)}`);
+}
+
+function publicAction(a: PlannedAction) {
+  return { resource: a.resource, name: a.name, action: a.action, detail: a.detail };
+}
+
+function countChanges(actions: PlannedAction[]): number {
+  return actions.filter((a) => a.action !== 'none').length;
+}
+
+function changesText(actions: PlannedAction[]): string {
+  const n = countChanges(actions);
+  return `${n} change${n === 1 ? '' : 's'}`;
+}
+
+function printActions(ctx: Context, actions: PlannedAction[]): void {
+  const c = ctx.out.color;
+  const paint: Record<PlannedAction['action'], (s: string) => string> = { create: c.green, update: c.yellow, start: c.cyan, none: c.dim, drift: c.red };
+  ctx.out.result(renderTable(['action', 'resource', 'name', 'detail'], actions.map((a) => [paint[a.action](a.action), a.resource, a.name, a.detail])));
+}
+
+async function loadConfig(path: string): Promise<PipelineConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UsageError(`--config: no such file '${path}'`, 'write an example with `cdcpipe provision --init`');
+    throw new UsageError(`--config: cannot read '${path}': ${(err as Error).message}`);
+  }
+  return parsePipeline(text, path);
+}
+
+async function init(ctx: Context): Promise<void> {
+  const path = resolve('cdcpipe.yaml');
+  try {
+    await writeFile(path, EXAMPLE_PIPELINE_YAML, { flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`--init: ${path} already exists; refusing to overwrite it`, 'edit it, or move it away first');
+    throw err;
+  }
+  if (ctx.out.json) ctx.out.document({ written: path });
+  else ctx.out.result(`wrote ${path}: edit it, then run cdcpipe provision --dry-run`);
+}
+
+function emit(ctx: Context, cfg: PipelineConfig, _format: 'cloudformation'): void {
+  const { template, warnings } = buildCloudFormation(cfg);
+  for (const w of warnings) ctx.out.warn(w);
+  if (ctx.out.json) ctx.out.document({ format: 'cloudformation', template });
+  else ctx.out.result(stringify(template, { lineWidth: 0 }));
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
