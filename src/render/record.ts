@@ -1,0 +1,190 @@
+/**
+ * How `tail` prints a decoded record: a pretty line for terminals, a user template (-f), the raw payload, or
+ * the CONTRACT.md `tail --json` object. Pure functions of the view; colour comes in as a chalk instance.
+ */
+import type { ChalkInstance } from 'chalk';
+import type { CdcView, RecordView } from '../core/decode.js';
+import { payloadText, qualifiedTable } from '../core/record-filter.js';
+
+/** Longest value shown in a pretty line before it is cut with an ellipsis. */
+const PRETTY_VALUE_CHARS = 60;
+/** Longest JSON or text payload shown in a pretty line. */
+const PRETTY_PAYLOAD_CHARS = 200;
+
+/**
+ * One line: `HH:MM:SS.mmm  0003  update  shop.orders  shop.orders.1001  status: NEW → PAID`.
+ * Time of day is UTC, from the arrival time (else the commit time, else the message time). Values from the
+ * record are escaped so a payload cannot inject terminal control sequences or break the line.
+ */
+export function formatPretty(view: RecordView, color: ChalkInstance): string {
+  const head = `${timeOfDay(view)}  ${shortShardId(view.shardId)}`;
+  if (view.error !== undefined) return `${head}  ${color.red(`undecodable: ${clean(view.error)}`)}`;
+  const cdc = view.cdc;
+  if (!cdc) {
+    const label = view.format.padEnd(6);
+    if (view.format === 'binary') return `${head}  ${color.magenta(label)}  ${byteLength(view)} bytes`;
+    const body = view.format === 'text' ? String(view.payload ?? '').trimEnd() : (JSON.stringify(view.payload) ?? '');
+    return `${head}  ${color.cyan(label)}  ${cut(clean(body), PRETTY_PAYLOAD_CHARS)}`;
+  }
+  const table = clean(qualifiedTable(cdc)) || '-';
+  const key = clean(cdc.key ?? view.partitionKey);
+  if (cdc.recordType === 'control') return color.dim(`${head}  ${cdc.operation.padEnd(6)}  ${table}  ${key}`);
+  const op = opColor(cdc.operation, color)(clean(cdc.operation).padEnd(6));
+  const line = `${head}  ${op}  ${table}  ${key}`;
+  if (cdc.operation !== 'update') return line;
+  const changes = describeChanges(cdc);
+  return changes ? `${line}  ${changes}` : line;
+}
+
+function opColor(operation: string, color: ChalkInstance): (s: string) => string {
+  switch (operation) {
+    case 'insert':
+      return color.green;
+    case 'update':
+      return color.yellow;
+    case 'delete':
+    case 'truncate':
+      return color.red;
+    case 'load':
+      return color.blue;
+    default:
+      return color.reset;
+  }
+}
+
+/**
+ * `col: old → new` for each changed column. When the changed set is unknown (no or a key-only before-image),
+ * `col → new` for every column the before-image does not hold.
+ */
+function describeChanges(cdc: CdcView): string {
+  const data = cdc.data ?? {};
+  const before = cdc.before ?? {};
+  if (cdc.changed !== null) {
+    if (cdc.changed.length === 0) return '(no column changed)';
+    return cdc.changed.map((col) => `${clean(col)}: ${show(before[col])} → ${show(data[col])}`).join(', ');
+  }
+  return Object.keys(data)
+    .filter((col) => !Object.hasOwn(before, col))
+    .map((col) => `${clean(col)} → ${show(data[col])}`)
+    .join(', ');
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return '∅';
+  const s = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  return cut(clean(s), PRETTY_VALUE_CHARS);
+}
+
+function cut(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
+/** C0/C1 control characters (ESC, CR, LF …) as visible escapes: record content must not drive the terminal. */
+function clean(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => {
+    if (c === '\n') return '\\n';
+    if (c === '\r') return '\\r';
+    if (c === '\t') return '\\t';
+    return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
+}
+
+const ISO_TIME = /^\d{4,}-\d\d-\d\dT(\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?/;
+
+function timeOfDay(view: RecordView): string {
+  for (const t of [view.arrivalTime, view.cdc?.commitTime, view.cdc?.timestamp]) {
+    const m = t ? ISO_TIME.exec(t) : null;
+    if (m) return `${m[1]}.${(m[2] ?? '').padEnd(3, '0').slice(0, 3)}`;
+  }
+  return '--:--:--.---';
+}
+
+/** `shardId-000000000003` → `0003`; ids past 9999 keep all their digits; other ids are shown whole. */
+export function shortShardId(shardId: string): string {
+  const m = /(\d+)$/.exec(shardId);
+  if (!m) return shardId;
+  return m[1]!.replace(/^0+(?=\d)/, '').padStart(4, '0');
+}
+
+function byteLength(view: RecordView): number {
+  return view.payloadBase64 === undefined ? 0 : Buffer.byteLength(view.payloadBase64, 'base64');
+}
+
+/**
+ * kcat-style template: %s shard, %S sequence number, %k partition key, %T arrival time, %o operation,
+ * %t schema.table, %d data as JSON, %p payload, %% a literal %; \n, \t and \\ are the usual escapes.
+ * Other %x are left as written. No newline is added.
+ */
+export function formatTemplate(view: RecordView, template: string): string {
+  return template.replace(/%(.)|\\([nt\\])/gs, (whole, spec: string | undefined, esc: string | undefined) => {
+    if (esc !== undefined) return esc === 'n' ? '\n' : esc === 't' ? '\t' : '\\';
+    switch (spec) {
+      case 's':
+        return view.shardId;
+      case 'S':
+        return view.sequenceNumber;
+      case 'k':
+        return view.partitionKey;
+      case 'T':
+        return view.arrivalTime ?? '';
+      case 'o':
+        return operationOf(view);
+      case 't':
+        return view.cdc ? qualifiedTable(view.cdc) : '';
+      case 'd':
+        return dataJson(view);
+      case 'p':
+        return formatRaw(view);
+      case '%':
+        return '%';
+      default:
+        return whole;
+    }
+  });
+}
+
+/** The CDC operation; for other records `error`, or their format (json, text, binary). */
+export function operationOf(view: RecordView): string {
+  if (view.cdc) return view.cdc.operation;
+  return view.error !== undefined ? 'error' : view.format;
+}
+
+function dataJson(view: RecordView): string {
+  if (view.cdc) return JSON.stringify(view.cdc.data);
+  if (view.format === 'json') return JSON.stringify(view.payload) ?? '';
+  return '';
+}
+
+/** The payload as text (the record exactly as decoded, or its masked JSON after --redact), base64 for binary and undecodable records. */
+export function formatRaw(view: RecordView): string {
+  if (view.error !== undefined || view.format === 'binary') return view.payloadBase64 ?? '';
+  return payloadText(view);
+}
+
+/**
+ * The CONTRACT.md `tail --json` object. The parsed document is left out for dms and debezium records: cdc
+ * carries its content, and printing the row twice would double the output.
+ */
+export function toJsonRecord(view: RecordView): object {
+  const out: Record<string, unknown> = { shardId: view.shardId, sequenceNumber: view.sequenceNumber };
+  if (view.subSequenceNumber !== undefined) out.subSequenceNumber = view.subSequenceNumber;
+  out.partitionKey = view.partitionKey;
+  out.arrivalTime = view.arrivalTime;
+  out.format = view.format;
+  if (view.compressed !== undefined) out.compressed = view.compressed;
+  out.cdc = view.cdc ? dropUndefined(view.cdc) : null;
+  if ((view.format === 'json' || view.format === 'text') && view.payload !== undefined) out.payload = view.payload;
+  if (view.payloadBase64 !== undefined) out.payloadBase64 = view.payloadBase64;
+  if (view.error !== undefined) out.error = view.error;
+  return out;
+}
+
+function dropUndefined(cdc: CdcView): CdcView {
+  let clean = true;
+  for (const k in cdc) if ((cdc as unknown as Record<string, unknown>)[k] === undefined) clean = false;
+  if (clean) return cdc;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(cdc)) if (v !== undefined) out[k] = v;
+  return out as unknown as CdcView;
+}
