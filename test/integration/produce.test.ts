@@ -22,7 +22,6 @@ interface ProduceDoc {
   plan: { verdict: string; openShards: number };
 }
 
-const text = new TextDecoder();
 let endpoint: string;
 let client: KinesisClient;
 
