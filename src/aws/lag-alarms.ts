@@ -1,0 +1,127 @@
+/**
+ * `lag --alarm`: CloudWatch alarms for a stream, created or updated idempotently. PutMetricAlarm
+ * replaces an alarm of the same name, so a re-run updates rather than duplicates; names are fixed per
+ * stream (and consumer) with the prefix `cdcpipe-<stream>-`. Changes are data first: the plan lists
+ * each alarm with create/update, then one executor runs it, or --dry-run prints it.
+ */
+import { PutMetricAlarmCommand, paginateDescribeAlarms, type CloudWatchClient, type PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
+
+export interface AlarmOptions {
+  stream: string;
+  thresholdMs: number;
+  /** enhanced fan-out consumer: iterator age and idle alarms per consumer instead of stream-level */
+  efoConsumer?: string;
+  snsTopicArn?: string;
+}
+
+export interface AlarmAction {
+  action: 'create' | 'update';
+  name: string;
+  input: PutMetricAlarmCommandInput;
+}
+
+/** One-minute periods: the resolution Kinesis stream metrics are published at. */
+const PERIOD_S = 60;
+
+export function alarmPrefix(stream: string): string {
+  return `cdcpipe-${stream}-`;
+}
+
+/**
+ * The alarm definitions, pure. Three alarms:
+ * - iterator age over the threshold for 3 consecutive minutes (a single spike of the Maximum is not an incident);
+ *   missing data is not breaching, because a consumer that stops reading publishes no iterator age — the idle alarm covers that;
+ * - idle consumer: records arrive but no successful GetRecords (or SubscribeToShard event) for 5 minutes, by metric math;
+ * - write throttling: WriteProvisionedThroughputExceeded in 3 of 5 minutes.
+ */
+export function alarmDefinitions(opts: AlarmOptions): PutMetricAlarmCommandInput[] {
+  const prefix = alarmPrefix(opts.stream);
+  const stream = { Name: 'StreamName', Value: opts.stream };
+  const actions = opts.snsTopicArn ? { AlarmActions: [opts.snsTopicArn], OKActions: [opts.snsTopicArn] } : {};
+  const efo = opts.efoConsumer;
+  const consumerDims = efo ? [stream, { Name: 'ConsumerName', Value: efo }] : [stream];
+  const who = efo ? `enhanced fan-out consumer ${efo} of ${opts.stream}` : `stream ${opts.stream} (max over every consumer application)`;
+  const tag = efo ? `efo-${efo}-` : '';
+
+  const iteratorAge: PutMetricAlarmCommandInput = {
+    AlarmName: `${prefix}${tag}iterator-age`,
+    AlarmDescription: `cdcpipe lag: ${who} is more than ${opts.thresholdMs} ms behind for 3 minutes`,
+    Namespace: 'AWS/Kinesis',
+    MetricName: efo ? 'SubscribeToShardEvent.MillisBehindLatest' : 'GetRecords.IteratorAgeMilliseconds',
+    Dimensions: consumerDims,
+    Statistic: 'Maximum',
+    Period: PERIOD_S,
+    EvaluationPeriods: 3,
+    DatapointsToAlarm: 3,
+    Threshold: opts.thresholdMs,
+    ComparisonOperator: 'GreaterThanThreshold',
+    TreatMissingData: 'notBreaching',
+    ...actions,
+  };
+
+  const idle: PutMetricAlarmCommandInput = {
+    AlarmName: `${prefix}${tag}idle-consumer`,
+    AlarmDescription: `cdcpipe lag: records arrive on ${opts.stream} but ${efo ? `consumer ${efo} receives no SubscribeToShard events` : 'no GetRecords call succeeds'} for 5 minutes`,
+    Metrics: [
+      {
+        Id: 'incoming',
+        MetricStat: { Metric: { Namespace: 'AWS/Kinesis', MetricName: 'IncomingRecords', Dimensions: [stream] }, Period: PERIOD_S, Stat: 'Sum' },
+        ReturnData: false,
+      },
+      {
+        Id: 'reads',
+        MetricStat: {
+          Metric: { Namespace: 'AWS/Kinesis', MetricName: efo ? 'SubscribeToShardEvent.Success' : 'GetRecords.Success', Dimensions: consumerDims },
+          Period: PERIOD_S,
+          Stat: 'Sum',
+        },
+        ReturnData: false,
+      },
+      {
+        Id: 'idle',
+        // No reads publish no datapoint at all: FILL turns the gap into 0 so the rule can see it.
+        Expression: 'IF(FILL(incoming, 0) > 0 AND FILL(reads, 0) == 0, 1, 0)',
+        Label: 'records arrive, nothing reads',
+        ReturnData: true,
+      },
+    ],
+    EvaluationPeriods: 5,
+    DatapointsToAlarm: 5,
+    Threshold: 1,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    TreatMissingData: 'notBreaching',
+    ...actions,
+  };
+
+  const writeThrottled: PutMetricAlarmCommandInput = {
+    AlarmName: `${prefix}write-throttled`,
+    AlarmDescription: `cdcpipe lag: writes to ${opts.stream} are throttled (WriteProvisionedThroughputExceeded) in 3 of 5 minutes`,
+    Namespace: 'AWS/Kinesis',
+    MetricName: 'WriteProvisionedThroughputExceeded',
+    Dimensions: [stream],
+    Statistic: 'Sum',
+    Period: PERIOD_S,
+    EvaluationPeriods: 5,
+    DatapointsToAlarm: 3,
+    Threshold: 0,
+    ComparisonOperator: 'GreaterThanThreshold',
+    TreatMissingData: 'notBreaching',
+    ...actions,
+  };
+  return [iteratorAge, idle, writeThrottled];
+}
+
+/** Which of the alarms already exist (DescribeAlarms by prefix, paginated), so the plan says create or update. */
+export async function planAlarms(client: CloudWatchClient, opts: AlarmOptions): Promise<AlarmAction[]> {
+  const existing = new Set<string>();
+  for await (const page of paginateDescribeAlarms({ client }, { AlarmNamePrefix: alarmPrefix(opts.stream), AlarmTypes: ['MetricAlarm'] })) {
+    for (const a of page.MetricAlarms ?? []) if (a.AlarmName) existing.add(a.AlarmName);
+  }
+  return alarmDefinitions(opts).map((input) => ({ action: existing.has(input.AlarmName!) ? 'update' : 'create', name: input.AlarmName!, input }));
+}
+
+/** Runs the plan: one PutMetricAlarm per alarm (create and update are the same call). */
+export async function applyAlarms(client: CloudWatchClient, plan: AlarmAction[]): Promise<void> {
+  for (const a of plan) await client.send(new PutMetricAlarmCommand(a.input));
+}
+

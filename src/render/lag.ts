@@ -1,0 +1,54 @@
+/** Human rendering of a lag report: one table row per shard, the stages, then one overall line. */
+import type { ChalkInstance } from 'chalk';
+import { STAGE_LABELS, STAGE_NAMES, type LagReport } from '../core/lag-model.js';
+import type { LagStatus } from '../core/lag-status.js';
+import { formatDurationMs } from '../core/units.js';
+import { renderTable } from './table.js';
+
+export function statusColor(status: LagStatus, color: ChalkInstance): string {
+  switch (status) {
+    case 'OK':
+      return color.green(status);
+    case 'WARN':
+      return color.yellow(status);
+    default:
+      return color.red.bold(status);
+  }
+}
+
+const short = (id: string) => id.replace(/^shardId-0*/, 'shardId-…') ;
+
+export function renderLagReport(report: LagReport, color: ChalkInstance): string {
+  const out: string[] = [];
+  if (report.shards.length) {
+    const rows = report.shards.map((s) => [
+      s.shardId,
+      s.parentShardIds.map(short).join(',') || '-',
+      s.owner ?? '-',
+      s.checkpointAgeMs !== undefined ? formatDurationMs(s.checkpointAgeMs) : s.checkpoint === 'SHARD_END' ? 'SHARD_END' : (s.checkpoint ?? '-'),
+      formatDurationMs(s.lagMs),
+      s.recordsBehind === undefined ? '-' : `${s.recordsBehind}${s.recordsBehindExact ? '' : '+'}`,
+      statusColor(s.status, color),
+      s.status === 'OK' && !s.note ? '' : [s.status === 'OK' ? undefined : s.reason, s.note].filter(Boolean).join('; '),
+    ]);
+    out.push(renderTable(['shard', 'parent', 'owner', 'checkpoint age', 'lag', 'behind', 'status', 'why'], rows, { align: ['left', 'left', 'left', 'right', 'right', 'right', 'left', 'left'] }));
+  }
+  if (report.aggregate) {
+    const a = report.aggregate;
+    out.push(`${a.scope === 'consumer' ? 'consumer' : 'stream'} ${a.metric}: ${formatDurationMs(a.lagMs)} ${statusColor(a.status, color)} — ${a.reason}`);
+  }
+  if (report.throttling) out.push(`throttling over the window: read ${report.throttling.readThrottledSum}, write ${report.throttling.writeThrottledSum}`);
+  const stages = STAGE_NAMES.filter((n) => report.stages[n]);
+  if (stages.length) {
+    const parts = stages.map((n) => {
+      const text = `${STAGE_LABELS[n]} ${formatDurationMs(report.stages[n]!.lagMs)}`;
+      return n === report.stages.slowest && stages.length > 1 ? color.bold(`${text} (slowest)`) : text;
+    });
+    out.push(`stages: ${parts.join(', ')}${report.stages.endToEndMs !== undefined ? `; end to end ≈ ${formatDurationMs(report.stages.endToEndMs)}` : ''}`);
+  }
+  for (const n of report.notes) out.push(color.dim(`note: ${n}`));
+  out.push(
+    `overall: ${statusColor(report.status, color)}  max lag ${formatDurationMs(report.maxLagMs)} (threshold ${formatDurationMs(report.thresholdMs)}, window ${formatDurationMs(report.windowMs)})  ${report.reason}`,
+  );
+  return out.join('\n');
+}
