@@ -81,7 +81,9 @@ export function register(program: Command): void {
         const onSigint = (): void => abort.abort();
         process.once('SIGINT', onSigint);
         ctx.onClose(() => void process.off('SIGINT', onSigint));
-        const spinner = await ctx.out.spinner(`producing to ${stream}`);
+        const { LiveLine, renderProduceReport } = await import('../render/produce-report.js');
+        const live = new LiveLine(ctx.out.stderr, ctx.out.interactive && !ctx.out.quiet);
+        ctx.onClose(() => live.clear());
         const goal = count !== undefined ? `${count.toLocaleString('en-US')} records` : formatDurationMs(durationMs!);
         let lastDraw = 0;
         const result = await produce(kinesis, {
@@ -98,10 +100,10 @@ export function register(program: Command): void {
             if (p.elapsedMs - lastDraw < 200) return;
             lastDraw = p.elapsedMs;
             const s = Math.max(p.elapsedMs / 1000, 0.001);
-            spinner.text = `${stream}: ${p.records.toLocaleString('en-US')} records · ${Math.round(p.records / s)}/s · ${(p.bytes / MIB / s).toFixed(2)} MiB/s · throttled ${p.throttled} · ${formatDurationMs(p.elapsedMs)} of ${goal}`;
+            live.update(`${stream}: ${p.records.toLocaleString('en-US')} records · ${Math.round(p.records / s)}/s · ${(p.bytes / MIB / s).toFixed(2)} MiB/s · throttled ${p.throttled} · ${formatDurationMs(p.elapsedMs)} of ${goal}`);
           },
         });
-        spinner.stop();
+        live.clear();
 
         const recordsPerSecond = result.records / Math.max(result.seconds, 1e-9);
         const mibPerSecond = result.bytes / MIB / Math.max(result.seconds, 1e-9);
@@ -130,7 +132,6 @@ export function register(program: Command): void {
           });
           return;
         }
-        const { renderProduceReport } = await import('../render/produce-report.js');
         ctx.out.result(renderProduceReport({ stream: stream!, result, recordsPerSecond, mibPerSecond, rps, kb, check, notes, seed, color: ctx.out.color }));
       }),
     );

@@ -39,3 +39,28 @@ export function renderProduceReport(r: ProduceReportInput): string {
   }
   return lines.join('\n');
 }
+
+/**
+ * One status line redrawn in place on a terminal (carriage return + erase line), cut to the
+ * terminal's width so it never wraps; nothing at all when stderr is not a terminal.
+ */
+export class LiveLine {
+  private shown = false;
+
+  constructor(
+    private readonly stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number },
+    private readonly enabled: boolean,
+  ) {}
+
+  update(text: string): void {
+    if (!this.enabled) return;
+    const width = this.stream.columns && this.stream.columns > 10 ? this.stream.columns - 1 : 79;
+    this.stream.write(`\r\x1b[2K${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
+    this.shown = true;
+  }
+
+  clear(): void {
+    if (this.shown) this.stream.write('\r\x1b[2K');
+    this.shown = false;
+  }
+}
