@@ -1,0 +1,163 @@
+/**
+ * `tail`: wires the reading engine to stdout (pretty / json / raw / template lines), the checkpoint file,
+ * Ctrl-C and the end-of-run summary. Loaded lazily by src/commands/tail.ts.
+ */
+import type { Context } from '../context.js';
+import type { CheckpointFile } from '../core/checkpoint.js';
+import type { RecordView } from '../core/decode.js';
+import type { FromSpec, ReadFrom } from '../core/lineage.js';
+import { compileFilter, redactView, type RecordFilter } from '../core/record-filter.js';
+import { UsageError } from '../errors.js';
+import { readCheckpointFile, writeCheckpointFile } from '../io/checkpoint-file.js';
+import { formatPretty, formatRaw, formatTemplate, toJsonRecord } from '../render/record.js';
+import { StreamReader, type EndReason, type ReaderStats, type RecordBatch } from './stream-reader.js';
+
+export type TailFormat = 'pretty' | 'json' | 'raw' | 'template';
+
+export interface TailOptions {
+  stream: string;
+  from: FromSpec;
+  shards: string[];
+  untilEnd: boolean;
+  max?: number;
+  until?: Date;
+  filter: RecordFilter;
+  format: TailFormat;
+  template?: string;
+  redact?: string[];
+  checkpointPath?: string;
+  efo?: { consumerName: string; keepConsumer: boolean };
+  concurrency: number;
+}
+
+/** How often the checkpoint file is rewritten while reading (when it changed). */
+const CHECKPOINT_INTERVAL_MS = 1000;
+
+export async function runTail(ctx: Context, opts: TailOptions): Promise<void> {
+  const out = ctx.out;
+  const from = await resolveFrom(opts);
+  const kinesis = await (await ctx.aws()).kinesis();
+  const filterFn = hasFilter(opts.filter) ? compileFilter(opts.filter) : undefined;
+  const reader = new StreamReader(kinesis, {
+    stream: opts.stream,
+    from,
+    shards: opts.shards,
+    untilEnd: opts.untilEnd,
+    ...(opts.max !== undefined ? { max: opts.max } : {}),
+    ...(opts.until ? { until: opts.until } : {}),
+    ...(filterFn ? { filter: filterFn } : {}),
+    concurrency: opts.concurrency,
+    // Tests only: small GetRecords pages make more calls, so injected faults hit more of them.
+    ...(ctx.env.CDCPIPE_TEST_GETRECORDS_LIMIT ? { recordsPerCall: Number(ctx.env.CDCPIPE_TEST_GETRECORDS_LIMIT) } : {}),
+    ...(opts.efo ? { efo: opts.efo } : {}),
+    log: { info: (t) => out.info(t), warn: (t) => out.warn(t), debug: (t) => out.debug(t) },
+  });
+
+  const format = formatter(opts, out.color);
+  const redact = opts.redact ? new Set(opts.redact) : undefined;
+  const stdout = out.stdout;
+  const consume = async (batch: RecordBatch) => {
+    // One write per batch: far cheaper than one per record, and one place to wait for the pipe to drain.
+    let text = '';
+    for (const view of batch.views) text += `${format(redact ? redactView(view, redact) : view)}\n`;
+    if (!stdout.write(text)) await new Promise<void>((resolve) => stdout.once('drain', resolve));
+  };
+
+  const checkpoints = opts.checkpointPath ? new CheckpointWriter(opts.checkpointPath, () => reader.checkpoint(new Date())) : undefined;
+  const timer = checkpoints ? setInterval(() => void checkpoints.flush().catch((err: Error) => out.warn(`checkpoint: ${err.message}`)), CHECKPOINT_INTERVAL_MS) : undefined;
+  const started = performance.now();
+
+  let finished = false;
+  /** Runs once: at the end, on Ctrl-C, or when stdout's pipe closes (then without the summary: `| head` ends quietly). */
+  const finish = async (reason: EndReason | 'pipe-closed') => {
+    if (finished) return;
+    finished = true;
+    if (timer) clearInterval(timer);
+    reader.stop();
+    if (checkpoints) await checkpoints.flush();
+    if (reason !== 'pipe-closed') out.info(summary(reader.stats, reason, performance.now() - started));
+  };
+  // The entry point closes the context when stdout's pipe is closed (EPIPE): stop reading then.
+  ctx.onClose(() => finish('pipe-closed'));
+
+  let interrupts = 0;
+  const onSigint = () => {
+    // Ctrl-C: stop reading, flush, write the checkpoint, print the summary, exit 0. A second one quits at once.
+    if (++interrupts > 1) process.exit(130);
+    reader.stop();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const reason = await reader.run(consume);
+    await finish(reason);
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    if (timer) clearInterval(timer);
+  }
+}
+
+async function resolveFrom(opts: TailOptions): Promise<ReadFrom> {
+  if (opts.from.kind !== 'checkpoint') return opts.from;
+  const checkpoint = await readCheckpointFile(opts.from.path);
+  if (checkpoint.stream !== opts.stream) {
+    throw new UsageError(`--from checkpoint:${opts.from.path}: the checkpoint is for stream '${checkpoint.stream}', not '${opts.stream}'`);
+  }
+  return { kind: 'checkpoint', checkpoint };
+}
+
+function hasFilter(f: RecordFilter): boolean {
+  return Boolean(f.tables?.length || f.ops?.length || f.grep);
+}
+
+function formatter(opts: TailOptions, color: Context['out']['color']): (view: RecordView) => string {
+  switch (opts.format) {
+    case 'json':
+      return (view) => JSON.stringify(toJsonRecord(view));
+    case 'raw':
+      return formatRaw;
+    case 'template': {
+      const template = opts.template!;
+      return (view) => formatTemplate(view, template);
+    }
+    default:
+      return (view) => formatPretty(view, color);
+  }
+}
+
+/** One stderr line: records per shard, undecodable records, throttles retried. */
+export function summary(stats: ReaderStats, reason: EndReason | 'pipe-closed', elapsedMs: number): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const perShard = [...stats.recordsPerShard].sort(([a], [b]) => a.localeCompare(b)).map(([id, count]) => `${id} ${n(count)}`);
+  const parts = [
+    `${n(stats.records)} records${perShard.length ? ` (${perShard.join(', ')})` : ''}`,
+    `${n(stats.undecodable)} undecodable`,
+    `${n(stats.throttlesRetried)} throttles retried`,
+  ];
+  if (stats.errorsRetried) parts.push(`${n(stats.errorsRetried)} server/network errors retried`);
+  if (stats.iteratorsRenewed) parts.push(`${n(stats.iteratorsRenewed)} expired iterators renewed`);
+  const why = reason === 'max' ? 'max reached' : reason === 'until' ? 'until reached' : reason === 'aborted' ? 'stopped' : 'end';
+  parts.push(`${why} after ${(elapsedMs / 1000).toFixed(1)}s`);
+  return `tail: ${parts.join(' · ')}`;
+}
+
+/** Writes the checkpoint when it changed, one write at a time (atomic each: src/io/checkpoint-file.ts). */
+class CheckpointWriter {
+  private last = '';
+  private pending: Promise<void> = Promise.resolve();
+  constructor(
+    private readonly path: string,
+    private readonly snapshot: () => CheckpointFile,
+  ) {}
+
+  flush(): Promise<void> {
+    const next = this.pending.then(async () => {
+      const cp = this.snapshot();
+      const key = JSON.stringify(cp.shards);
+      if (key === this.last) return;
+      await writeCheckpointFile(this.path, cp);
+      this.last = key;
+    });
+    this.pending = next.catch(() => undefined);
+    return next;
+  }
+}

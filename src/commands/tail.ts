@@ -1,0 +1,144 @@
+/** `cdcpipe tail <stream>`: flags and their validation; the reading is src/aws/tail-run.ts (loaded lazily). */
+import type { Command } from 'commander';
+import { action, examples } from './action.js';
+import { parseFromFlag, type FromSpec } from '../core/lineage.js';
+import { parseDurationMs, parseEnumFlag, parseEnumListFlag, parseIsoTimeFlag, parseNumberFlag } from '../core/units.js';
+import { UsageError } from '../errors.js';
+import type { TailOptions, TailFormat } from '../aws/tail-run.js';
+
+interface TailFlags {
+  shard?: string[];
+  from: string;
+  untilEnd?: boolean;
+  max?: string;
+  until?: string;
+  table?: string[];
+  op?: string;
+  grep?: string;
+  format?: string;
+  template?: string;
+  redact?: string;
+  checkpoint?: string;
+  efo?: string;
+  keepConsumer?: boolean;
+  concurrency?: string;
+}
+
+const OPS = ['insert', 'update', 'delete', 'load', 'truncate', 'control'] as const;
+/** DMS control operations (FACTS.md "DMS → Kinesis record format"), accepted by --op too. */
+const CONTROL_OPS = ['create-table', 'rename-table', 'drop-table', 'change-columns', 'add-column', 'drop-column', 'rename-column', 'column-type-change'] as const;
+const FORMATS = ['pretty', 'json', 'raw'] as const;
+
+export function register(program: Command): void {
+  program
+    .command('tail')
+    .description('print decoded CDC records from every shard, in order, following resharding')
+    .argument('<stream>', 'Kinesis data stream name')
+    .option('--shard <id...>', 'read only these shards (and their children); shardId-000000000003 or 3')
+    .option('--from <position>', 'latest | trim-horizon | <ISO time> | -<duration> | seq:<sequenceNumber> (with --shard) | checkpoint:<file>', 'latest')
+    .option('-e, --until-end', 'stop once every shard, children included, is read to its current end')
+    .option('-c, --max <n>', 'stop after n records (after --table/--op/--grep)')
+    .option('--until <time>', 'stop at records that arrived after this ISO time (or -<duration> ago)')
+    .option('--table <schema.table>', 'only these tables (schema.table or table; * wildcards); repeatable', collect, [])
+    .option('--op <ops>', `only these operations: ${OPS.join(',')} or a DMS control operation (add-column …)`)
+    .option('--grep <regex>', 'only records whose payload matches')
+    .option('--format <format>', `${FORMATS.join(' | ')} (default pretty; --json = json)`)
+    .option('-f, --template <template>', 'one line per record: %s shard %S sequence %k key %T arrival %o op %t schema.table %d data %p payload %% %')
+    .option('--redact <columns>', 'mask these columns (comma-separated) in data and before-image')
+    .option('--checkpoint <file>', 'write the last position per shard to this file (atomically, every second and at the end)')
+    .option('--efo <consumer-name>', 'read with enhanced fan-out: register (or reuse) this consumer and SubscribeToShard')
+    .option('--keep-consumer', 'with --efo: keep a consumer tail registered itself')
+    .option('--concurrency <n>', 'shards polled at once (GetRecords in flight)', '16')
+    .addHelpText(
+      'after',
+      examples(
+        'cdcpipe tail orders-cdc',
+        'cdcpipe tail orders-cdc --from trim-horizon -e --json | jq -c \'select(.cdc.operation == "update") | .cdc.changed\'',
+        "cdcpipe tail orders-cdc --from -15m --table 'shop.*' --op update,delete",
+        "cdcpipe tail orders-cdc -f '%T %s %o %t %d'",
+        'cdcpipe tail orders-cdc --checkpoint tail.cp && cdcpipe tail orders-cdc --from checkpoint:tail.cp -e',
+        'cdcpipe tail orders-cdc --efo cdcpipe-tail --redact email,phone',
+      ),
+    )
+    .action(
+      action<TailFlags>(async (ctx, args, flags) => {
+        const options = await validate(args[0]!, flags, ctx.global.json, new Date());
+        const { runTail } = await import('../aws/tail-run.js');
+        await runTail(ctx, options);
+      }),
+    );
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+async function validate(stream: string, flags: TailFlags, json: boolean, now: Date): Promise<TailOptions> {
+  const from: FromSpec = parseFromFlag(flags.from, now);
+  const shards = (flags.shard ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  if (from.kind === 'sequence' && shards.length !== 1) {
+    throw new UsageError('--from seq:<n> needs exactly one --shard: a sequence number does not say which shard holds it', 'copy the shardId printed beside the sequence number');
+  }
+  if (flags.template !== undefined && (flags.format !== undefined || json)) throw new UsageError('-f/--template: pass either a template or --format/--json, not both');
+  let format: TailFormat = flags.template !== undefined ? 'template' : 'pretty';
+  if (flags.format !== undefined) {
+    format = parseEnumFlag('--format', flags.format, FORMATS);
+    if (json && format !== 'json') throw new UsageError(`--format ${format} and --json: --json means --format json; pass one of them`);
+  } else if (json) format = 'json';
+  if (flags.template !== undefined && flags.template === '') throw new UsageError('-f/--template: expected a template such as "%T %o %t %d"');
+  for (const t of flags.table ?? []) {
+    if (!/^[^\s]+$/.test(t)) throw new UsageError(`--table: expected schema.table or table (with * wildcards, e.g. shop.* or *.orders), got '${t}'`);
+  }
+  let grep: RegExp | undefined;
+  if (flags.grep !== undefined) {
+    try {
+      grep = new RegExp(flags.grep);
+    } catch (err) {
+      throw new UsageError(`--grep: expected a JavaScript regular expression (${(err as Error).message})`);
+    }
+  }
+  const redact = flags.redact !== undefined ? flags.redact.split(',').map((c) => c.trim()).filter(Boolean) : undefined;
+  if (redact && redact.length === 0) throw new UsageError('--redact: expected a comma-separated list of column names');
+  const efo = flags.efo;
+  if (efo !== undefined && !/^[a-zA-Z0-9_.-]{1,128}$/.test(efo)) {
+    // API RegisterStreamConsumer: ConsumerName is 1..128 of [a-zA-Z0-9_.-].
+    throw new UsageError(`--efo: expected a consumer name of 1..128 letters, digits, _ . -, got '${efo}'`);
+  }
+  if (flags.keepConsumer && efo === undefined) throw new UsageError('--keep-consumer: only with --efo <consumer-name>');
+  if (flags.checkpoint !== undefined) {
+    const { access, constants } = await import('node:fs/promises');
+    const { dirname } = await import('node:path');
+    await access(dirname(flags.checkpoint), constants.W_OK).catch(() => {
+      throw new UsageError(`--checkpoint: cannot write in the directory of ${flags.checkpoint}`);
+    });
+  }
+  return {
+    stream,
+    from,
+    shards,
+    untilEnd: Boolean(flags.untilEnd),
+    ...(flags.max !== undefined ? { max: parseNumberFlag('--max', flags.max, { min: 1, integer: true }) } : {}),
+    ...(flags.until !== undefined ? { until: parseUntil(flags.until, now) } : {}),
+    filter: {
+      ...(flags.table?.length ? { tables: flags.table } : {}),
+      ...(flags.op !== undefined ? { ops: parseEnumListFlag('--op', flags.op, [...OPS, ...CONTROL_OPS]) } : {}),
+      ...(grep ? { grep } : {}),
+    },
+    format,
+    ...(flags.template !== undefined ? { template: flags.template } : {}),
+    ...(redact ? { redact } : {}),
+    ...(flags.checkpoint !== undefined ? { checkpointPath: flags.checkpoint } : {}),
+    ...(efo !== undefined ? { efo: { consumerName: efo, keepConsumer: Boolean(flags.keepConsumer) } } : {}),
+    concurrency: parseNumberFlag('--concurrency', flags.concurrency ?? '16', { min: 1, max: 1000, integer: true }),
+  };
+}
+
+function parseUntil(raw: string, now: Date): Date {
+  const rel = /^([+-])(.+)$/.exec(raw.trim());
+  if (rel) {
+    const ms = parseDurationMs(rel[2]!);
+    if (ms === null) throw new UsageError(`--until: expected an ISO-8601 time or ±<duration> (e.g. -5m), got '${raw}'`);
+    return new Date(now.getTime() + (rel[1] === '-' ? -ms : ms));
+  }
+  return parseIsoTimeFlag('--until', raw);
+}
