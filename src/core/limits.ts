@@ -51,3 +51,5 @@ export const FIREHOSE_RECORD_ROUNDING_BYTES = 5 * KIB;
 export const ON_DEMAND_INITIAL_WRITE_BYTES_PER_S = 4 * MIB;
 /** … and 4,000 records/s (service-sizes-and-limits). */
 export const ON_DEMAND_INITIAL_WRITE_RECORDS_PER_S = 4000;
+/** SubscribeToShard: one call per second per registered consumer per shard (API SubscribeToShard). */
+export const SUBSCRIBE_TO_SHARD_CALLS_PER_S = 1;
