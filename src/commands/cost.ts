@@ -5,7 +5,7 @@ import { addLoadOptions, parseLoadFlags, type LoadFlags } from './capacity-optio
 import { planCapacity } from '../core/capacity.js';
 import { estimateCost, type CapacityMode, type CostEstimate, type CostLine, type DmsOption, type PriceTable } from '../core/pricing.js';
 import { parseEnumFlag, parseNumberFlag } from '../core/units.js';
-import { UsageError } from '../errors.js';
+import { AwsCallError, UsageError } from '../errors.js';
 import { loadBundledPriceTable, loadPriceFile, resolvePriceRegion, unknownPriceTable, unconfirmedUsed } from '../prices/price-table.js';
 import type { Context } from '../context.js';
 import { renderTable, usd } from '../render/table.js';
@@ -140,7 +140,7 @@ async function priceTable(ctx: Context, opts: CostFlags): Promise<{ table: Price
     return { table: live.table, source: 'live' };
   } catch (err) {
     const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    if (!bundled) throw new UsageError(`--live: the Price List API failed (${reason}) and there is no bundled ${region} table to fall back to; use --prices <file>`);
+    if (!bundled) throw new AwsCallError(`--live: the Price List API failed (${reason}) and there is no bundled ${region} table to fall back to`, 'check credentials (pricing:GetProducts) and the network, or pass --prices <file>');
     ctx.out.warn(`--live: the Price List API failed (${reason}); using the bundled ${region} prices of ${bundled.asOf}`);
     return { table: bundled, source: 'bundled' };
   }

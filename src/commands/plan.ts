@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { action, examples } from './action.js';
 import { addLoadOptions, parseLoadFlags, type LoadFlags } from './capacity-options.js';
-import { planCapacity, type CapacityPlan } from '../core/capacity.js';
+import { planCapacity, type BindingLimit, type CapacityPlan } from '../core/capacity.js';
 import { hasBaseKinesisRates, kinesisOnDemandLines, kinesisProvisionedLines, type PriceTable } from '../core/pricing.js';
 import { KIB, MIB } from '../core/units.js';
 import { SHARD_READ_BYTES_PER_S, SHARD_WRITE_BYTES_PER_S, SHARD_WRITE_RECORDS_PER_S } from '../core/limits.js';
@@ -65,14 +65,12 @@ function kinesisCosts(plan: CapacityPlan, table: PriceTable): KinesisCosts {
   };
 }
 
-const LIMIT_LABEL = { 'write-bytes': 'write bandwidth', 'write-records': 'write records', 'read-bytes': 'shared read bandwidth' } as const;
-
 function renderPlan(plan: CapacityPlan, cost: KinesisCosts, table: PriceTable, bold: (s: string) => string): string {
   const { input, shards, utilization: u } = plan;
   const peakRps = input.rps * input.peak;
   const writeMiBps = (peakRps * input.kb * KIB) / MIB;
   const readMiBps = writeMiBps * input.consumers;
-  const mark = (limit: keyof typeof LIMIT_LABEL, text: string): string => (shards.bindingLimit === limit ? bold(`${text} ← binding`) : text);
+  const mark = (limit: BindingLimit, text: string): string => (shards.bindingLimit === limit ? bold(`${text} ← binding`) : text);
   const n = shards.recommended;
   const limits = renderTable(
     ['limit', 'demand at peak', 'per shard', `use at ${n} shard${n === 1 ? '' : 's'}`],

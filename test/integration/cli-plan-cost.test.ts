@@ -11,8 +11,33 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/kinesis.js';
 
-const ANSI = /\u001b\[/;
-const json = (stdout: string): Record<string, any> => JSON.parse(stdout) as Record<string, any>;
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[`);
+
+interface JsonLine {
+  component: string;
+  item: string;
+  quantity: number;
+  unit: string;
+  unitPriceUsd: number;
+  monthlyUsd: number;
+  mode: string | null;
+}
+/** The fields of the plan and cost documents these tests read. */
+interface Doc {
+  schemaVersion: number;
+  shards: unknown;
+  utilization: { writeBytes: number };
+  mode: { recommended: string };
+  monthlyCostUsd: Record<string, unknown>;
+  warnings: unknown[];
+  region: string;
+  priceSource: string;
+  pricesAsOf: string;
+  lines: JsonLine[];
+  totals: Record<string, number>;
+  cheapest: string | null;
+}
+const json = (stdout: string): Doc => JSON.parse(stdout) as Doc;
 const tmp = mkdtempSync(join(tmpdir(), 'cdcpipe-plan-cost-'));
 
 describe('plan', () => {
@@ -88,7 +113,7 @@ describe('cost', () => {
     const doc = json(r.stdout);
     expect(doc).toMatchObject({ schemaVersion: 1, region: 'us-east-1', priceSource: 'bundled', pricesAsOf: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) });
     for (const line of doc.lines) expect(Object.keys(line)).toEqual(expect.arrayContaining(['component', 'item', 'quantity', 'unit', 'unitPriceUsd', 'monthlyUsd']));
-    const sum = (pred: (l: any) => boolean): number => doc.lines.filter(pred).reduce((a: number, l: any) => a + l.monthlyUsd, 0);
+    const sum = (pred: (l: JsonLine) => boolean): number => doc.lines.filter(pred).reduce((a, l) => a + l.monthlyUsd, 0);
     expect(Math.abs(sum((l) => l.component.includes('Kinesis') && l.mode === 'provisioned') - 14.63)).toBeLessThanOrEqual(0.01);
     expect(Math.abs(sum((l) => l.component.includes('Kinesis') && l.mode === 'on-demand') - 149.5) / 149.5).toBeLessThanOrEqual(0.03);
     expect(sum((l) => l.component.includes('Firehose'))).toBeCloseTo(36.34, 2);
@@ -99,7 +124,7 @@ describe('cost', () => {
   it('--mode provisioned prices one mode only', async () => {
     const doc = json((await runCli(['cost', '--rps', '100', '--kb', '4', '--mode', 'provisioned', '--json'])).stdout);
     expect(Object.keys(doc.totals)).toEqual(['provisioned']);
-    expect(doc.lines.some((l: any) => l.mode === 'on-demand')).toBe(false);
+    expect(doc.lines.some((l) => l.mode === 'on-demand')).toBe(false);
   });
 
   it('--shards, DMS, alarms and --no-firehose change the lines', async () => {
@@ -107,10 +132,10 @@ describe('cost', () => {
     expect(r.code).toBe(0);
     const doc = json(r.stdout);
     expect(doc.shards).toBe(3);
-    expect(doc.lines.find((l: any) => l.item.startsWith('shard-hours'))?.quantity).toBe(3 * 730);
-    expect(doc.lines.find((l: any) => l.component === 'AWS DMS')).toMatchObject({ quantity: 1460, unitPriceUsd: 0.073 });
-    expect(doc.lines.find((l: any) => l.item === 'standard alarms')?.monthlyUsd).toBe(0.4);
-    expect(doc.lines.some((l: any) => /Firehose|S3/.test(l.component))).toBe(false);
+    expect(doc.lines.find((l) => l.item.startsWith('shard-hours'))?.quantity).toBe(3 * 730);
+    expect(doc.lines.find((l) => l.component === 'AWS DMS')).toMatchObject({ quantity: 1460, unitPriceUsd: 0.073 });
+    expect(doc.lines.find((l) => l.item === 'standard alarms')?.monthlyUsd).toBe(0.4);
+    expect(doc.lines.some((l) => /Firehose|S3/.test(l.component))).toBe(false);
   });
 
   it('human output marks the cheapest mode, without ANSI under NO_COLOR', async () => {
@@ -182,7 +207,7 @@ describe('start-up stays free of the AWS SDK', () => {
 describe('cost --live', () => {
   let server: Server;
   let endpoint = '';
-  const requests: { target: string; body: Record<string, any> }[] = [];
+  const requests: { target: string; body: { ServiceCode?: string; Filters: unknown[] } }[] = [];
 
   beforeAll(async () => {
     // Speaks the Price List API's JSON 1.1 protocol: X-Amz-Target AWSPriceListService.GetProducts.
@@ -190,7 +215,7 @@ describe('cost --live', () => {
       let body = '';
       req.on('data', (d: Buffer) => (body += d.toString()));
       req.on('end', () => {
-        const input = JSON.parse(body || '{}') as Record<string, any>;
+        const input = JSON.parse(body || '{}') as { ServiceCode?: string; Filters: unknown[] };
         requests.push({ target: String(req.headers['x-amz-target']), body: input });
         const priceList =
           input.ServiceCode === 'AmazonKinesis'
