@@ -16,7 +16,7 @@ export function statusColor(status: LagStatus, color: ChalkInstance): string {
   }
 }
 
-const short = (id: string) => id.replace(/^shardId-0*/, 'shardId-…') ;
+const short = (id: string) => id.replace(/^shardId-0*/, 'shardId-…');
 
 export function renderLagReport(report: LagReport, color: ChalkInstance): string {
   const out: string[] = [];
@@ -39,7 +39,8 @@ export function renderLagReport(report: LagReport, color: ChalkInstance): string
   }
   if (report.throttling) out.push(`throttling over the window: read ${report.throttling.readThrottledSum}, write ${report.throttling.writeThrottledSum}`);
   const stages = STAGE_NAMES.filter((n) => report.stages[n]);
-  if (stages.length) {
+  // The consumer stage alone repeats the table; the line earns its place once DMS or Firehose is in.
+  if (stages.length > 1) {
     const parts = stages.map((n) => {
       const text = `${STAGE_LABELS[n]} ${formatDurationMs(report.stages[n]!.lagMs)}`;
       return n === report.stages.slowest && stages.length > 1 ? color.bold(`${text} (slowest)`) : text;
