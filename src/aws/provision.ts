@@ -264,14 +264,24 @@ export interface CurrentState {
   refs: Refs;
 }
 
-/** Reads every resource the file names. Missing ones are null; nothing is changed. */
-export async function readState(cfg: PipelineConfig, clients: ProvisionClients, opts: ReadOptions): Promise<CurrentState> {
-  const refs: Refs = { partition: partitionOf(opts.region), region: opts.region };
-  const stream = await readStream(clients.kinesis, cfg.stream.name);
+function baseRefs(cfg: PipelineConfig, stream: ObservedStream | null, region: string): Refs {
+  const refs: Refs = { partition: partitionOf(region), region };
   if (stream) refs.streamArn = stream.arn;
   // The account id comes from the stream's ARN (no STS client here), else from an ARN in the file.
   const accountId = accountFromArns(stream?.arn, cfg.dms?.serviceAccessRoleArn, cfg.firehose?.roleArn, cfg.dms?.sourceEndpointArn, cfg.dms?.replicationInstanceArn, cfg.alarms?.snsTopicArn);
   if (accountId) refs.accountId = accountId;
+  return refs;
+}
+
+/** Region, account and stream ARN only (for --print-policies): one Kinesis read, no other service. */
+export async function readPolicyRefs(cfg: PipelineConfig, kinesis: KinesisClient, region: string): Promise<Refs> {
+  return baseRefs(cfg, await readStream(kinesis, cfg.stream.name), region);
+}
+
+/** Reads every resource the file names. Missing ones are null; nothing is changed. */
+export async function readState(cfg: PipelineConfig, clients: ProvisionClients, opts: ReadOptions): Promise<CurrentState> {
+  const stream = await readStream(clients.kinesis, cfg.stream.name);
+  const refs = baseRefs(cfg, stream, opts.region);
   const observed: ObservedState = { stream, roles: {}, alarms: {} };
 
   if (opts.createRoles) {

@@ -1,11 +1,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { stringify } from 'yaml';
 import { AbortError, AwsCallError, CheckFailedError, UsageError } from '../errors.js';
 import type { Context } from '../context.js';
-import { EXAMPLE_PIPELINE_YAML, parsePipeline, type PipelineConfig } from '../core/pipeline-schema.js';
-import { buildCloudFormation, checkRoleSources, hasChanges, planProvision, rolePolicies, type PlannedAction } from '../core/provision-plan.js';
+import type { ProvisionClients } from '../aws/provision.js';
+import type { PipelineConfig } from '../core/pipeline-schema.js';
+import type { PlannedAction } from '../core/provision-plan.js';
 import { parseEnumFlag } from '../core/units.js';
 import { renderTable } from '../render/table.js';
 import { action, examples } from './action.js';
@@ -51,14 +51,30 @@ export function register(program: Command): void {
 
 async function run(ctx: Context, _args: string[], opts: ProvisionOptions): Promise<void> {
   if (opts.init) return init(ctx);
+  // zod, yaml and the planner load only when this command runs, so other commands start fast.
+  const { buildCloudFormation, checkRoleSources, cloudFormationYaml, hasChanges, planProvision, rolePolicies } = await import('../core/provision-plan.js');
   const cfg = await loadConfig(opts.config);
-  if (opts.emit !== undefined) return emit(ctx, cfg, parseEnumFlag('--emit', opts.emit, ['cloudformation'] as const));
+  if (opts.emit !== undefined) {
+    parseEnumFlag('--emit', opts.emit, ['cloudformation'] as const);
+    const { template, warnings } = buildCloudFormation(cfg);
+    for (const w of warnings) ctx.out.warn(w);
+    if (ctx.out.json) ctx.out.document({ format: 'cloudformation', template });
+    else ctx.out.result(cloudFormationYaml(template));
+    return;
+  }
   const createRoles = Boolean(opts.createRoles);
   if (!opts.printPolicies) checkRoleSources(cfg, createRoles);
 
   const svc = await import('../aws/provision.js');
   const aws = await ctx.aws();
-  const clients: import('../aws/provision.js').ProvisionClients = { kinesis: await aws.kinesis() };
+  const clients: ProvisionClients = { kinesis: await aws.kinesis() };
+  if (opts.printPolicies) {
+    const roles = rolePolicies(cfg, await svc.readPolicyRefs(cfg, clients.kinesis, await aws.region()));
+    if (ctx.out.json) ctx.out.document({ roles });
+    else if (roles.length === 0) ctx.out.info('no roles needed: the file has no dms or firehose section');
+    else for (const r of roles) ctx.out.result(`# ${r.role} role ${r.roleName}\n# trust policy\n${JSON.stringify(r.trustPolicy, null, 2)}\n# permissions (inline policy ${r.policyName})\n${JSON.stringify(r.policy, null, 2)}\n`);
+    return;
+  }
   for (const s of svc.neededServices(cfg, createRoles)) {
     if (s === 'dms') clients.dms = await aws.dms();
     if (s === 'firehose') clients.firehose = await aws.firehose();
@@ -67,13 +83,6 @@ async function run(ctx: Context, _args: string[], opts: ProvisionOptions): Promi
   }
   const state = await svc.readState(cfg, clients, { createRoles, region: await aws.region() });
 
-  if (opts.printPolicies) {
-    const roles = rolePolicies(cfg, state.refs);
-    if (ctx.out.json) ctx.out.document({ roles });
-    else if (roles.length === 0) ctx.out.info('no roles needed: the file has no dms or firehose section');
-    else for (const r of roles) ctx.out.result(`# ${r.role} role ${r.roleName}\n# trust policy\n${JSON.stringify(r.trustPolicy, null, 2)}\n# permissions (inline policy ${r.policyName})\n${JSON.stringify(r.policy, null, 2)}\n`);
-    return;
-  }
 
   const plan = planProvision(cfg, state.observed, state.refs, { createRoles });
   for (const w of plan.warnings) ctx.out.warn(w);
@@ -141,10 +150,12 @@ async function loadConfig(path: string): Promise<PipelineConfig> {
     if (code === 'ENOENT') throw new UsageError(`--config: no such file '${path}'`, 'write an example with `cdcpipe provision --init`');
     throw new UsageError(`--config: cannot read '${path}': ${(err as Error).message}`);
   }
+  const { parsePipeline } = await import('../core/pipeline-schema.js');
   return parsePipeline(text, path);
 }
 
 async function init(ctx: Context): Promise<void> {
+  const { EXAMPLE_PIPELINE_YAML } = await import('../core/pipeline-schema.js');
   const path = resolve('cdcpipe.yaml');
   try {
     await writeFile(path, EXAMPLE_PIPELINE_YAML, { flag: 'wx' });
@@ -154,13 +165,6 @@ async function init(ctx: Context): Promise<void> {
   }
   if (ctx.out.json) ctx.out.document({ written: path });
   else ctx.out.result(`wrote ${path}: edit it, then run cdcpipe provision --dry-run`);
-}
-
-function emit(ctx: Context, cfg: PipelineConfig, _format: 'cloudformation'): void {
-  const { template, warnings } = buildCloudFormation(cfg);
-  for (const w of warnings) ctx.out.warn(w);
-  if (ctx.out.json) ctx.out.document({ format: 'cloudformation', template });
-  else ctx.out.result(stringify(template, { lineWidth: 0 }));
 }
 
 async function confirm(question: string): Promise<boolean> {

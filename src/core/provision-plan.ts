@@ -4,6 +4,7 @@
  * bodies both the executor and the plan use (DMS Kinesis settings, table mappings, Firehose destination,
  * alarms), the least-privilege IAM policies and the CloudFormation template. No I/O, no clock, no SDK.
  */
+import { stringify } from 'yaml';
 import { UsageError } from '../errors.js';
 import { planCapacity } from './capacity.js';
 import { UPDATE_SHARD_COUNT_MAX_FACTOR } from './limits.js';
@@ -358,7 +359,9 @@ export interface AlarmSpec {
   OKActions: string[];
 }
 
-export function alarmName(cfg: PipelineConfig, which: 'iterator-age' | 'write-throttles' | 'dms-latency' | 'firehose-freshness'): string {
+const ALARM_KINDS = ['iterator-age', 'write-throttles', 'dms-latency', 'firehose-freshness'] as const;
+
+export function alarmName(cfg: PipelineConfig, which: (typeof ALARM_KINDS)[number]): string {
   const owner = which === 'dms-latency' ? cfg.dms!.task.id : which === 'firehose-freshness' ? cfg.firehose!.name : cfg.stream.name;
   return `cdcpipe-${owner}-${which}`;
 }
@@ -491,7 +494,11 @@ function kmsStatement(sid: string, actions: string[], keyId: string, inputs: Pol
 function joinExpr(parts: unknown[]): unknown {
   if (parts.every((p) => typeof p === 'string')) return parts.join('');
   const merged: unknown[] = [];
-  for (const p of parts) {
+  const flat = parts.flatMap((p) => {
+    const join = (p as { 'Fn::Join'?: [string, unknown[]] } | null)?.['Fn::Join'];
+    return join && join[0] === '' ? join[1] : [p];
+  });
+  for (const p of flat) {
     const last = merged[merged.length - 1];
     if (typeof p === 'string' && typeof last === 'string') merged[merged.length - 1] = last + p;
     else merged.push(p);
@@ -832,7 +839,9 @@ function planAlarms(cfg: PipelineConfig, observed: Record<string, AlarmSpec>, re
       : { resource: 'cloudwatch-alarm', name: spec.AlarmName, action: 'update', detail: what };
   });
   for (const name of pending) actions.push({ resource: 'cloudwatch-alarm', name, action: 'create', detail: 'CDCLatencyTarget, once the task exists' });
-  return actions;
+  // Keep the file's order whether or not an alarm could be built yet.
+  const order = ALARM_KINDS.map((k) => (k === 'dms-latency' && !cfg.dms ? '' : k === 'firehose-freshness' && !cfg.firehose ? '' : alarmName(cfg, k)));
+  return actions.sort((x, y) => order.indexOf(x.name) - order.indexOf(y.name));
 }
 
 function planStart(cfg: PipelineConfig, observed: ObservedState, taskAction: PlannedAction): PlannedAction | undefined {
@@ -1077,4 +1086,12 @@ export function buildCloudFormation(cfg: PipelineConfig): CloudFormationResult {
     },
     warnings,
   };
+}
+
+/**
+ * The template as YAML CloudFormation reads: no anchors or aliases (CloudFormation rejects them) and
+ * YAML 1.1 quoting, so values such as 2010-09-09 or "on" stay strings.
+ */
+export function cloudFormationYaml(template: Record<string, unknown>): string {
+  return stringify(template, { version: '1.1', aliasDuplicateObjects: false, lineWidth: 0 });
 }

@@ -78,6 +78,25 @@ describe('provision: stream-only file (the issue\'s "Done when")', () => {
     expect(ops.filter((op) => MUTATING.test(op))).toEqual([]);
   });
 
+  it('--print-policies scopes the roles to the stream ARN kinesis-local returns (account id from that ARN, no STS)', async () => {
+    const f = await file(
+      'done-policies.yaml',
+      `${yaml(48)}firehose: {name: ${stream}-fh, bucketArn: "arn:aws:s3:::bkt", prefix: cdc/}\n`,
+    );
+    const res = await provision(['--config', f, '--print-policies', '--json', '--debug']);
+    expect(res.code, res.stderr).toBe(0);
+    const arn = (await summary(stream)).StreamARN!;
+    const account = arn.split(':')[4]!;
+    const doc = JSON.parse(res.stdout) as { roles: { role: string; trustPolicy: { Statement: { Condition?: unknown }[] }; policy: { Statement: { Sid: string; Resource: unknown }[] } }[] };
+    expect(doc.roles.map((r) => r.role)).toEqual(['firehose']);
+    const statements = Object.fromEntries(doc.roles[0]!.policy.Statement.map((s) => [s.Sid, s.Resource]));
+    expect(statements.ReadStream).toBe(arn);
+    expect(statements.WriteObjects).toBe('arn:aws:s3:::bkt/cdc/*');
+    expect(statements.DeliveryLogs).toBe(`arn:aws:logs:us-east-1:${account}:log-group:/aws/kinesisfirehose/${stream}-fh:log-stream:*`);
+    expect(doc.roles[0]!.trustPolicy.Statement[0]!.Condition).toEqual({ StringEquals: { 'sts:ExternalId': account } });
+    expect(new Set(kinesisOps(res.stderr))).toEqual(new Set(['DescribeStreamSummary', 'ListShards', 'ListTagsForStream']));
+  });
+
   it('a human re-run says "no changes"', async () => {
     const f = await file('done.yaml', yaml(48));
     const res = await provision(['--config', f]);

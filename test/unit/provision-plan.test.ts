@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { parsePipeline } from '../../src/core/pipeline-schema.js';
+import {
+  dmsRolePolicy,
+  dmsTableMappings,
+  firehoseRolePolicy,
+  planProvision,
+  shardSteps,
+  type ObservedState,
+  type ObservedStream,
+  type Refs,
+} from '../../src/core/provision-plan.js';
+import { UsageError } from '../../src/errors.js';
+
+const REFS: Refs = { partition: 'aws', region: 'eu-west-1', accountId: '111122223333' };
+const STREAM_ARN = 'arn:aws:kinesis:eu-west-1:111122223333:stream/s';
+const cfg = (extra = '', stream = 'stream: {name: s, shards: 2}') => parsePipeline(`${stream}\n${extra}`, 'f');
+const FIREHOSE = 'firehose: {name: fh, roleArn: "arn:aws:iam::111122223333:role/fh", bucketArn: "arn:aws:s3:::bkt", prefix: "cdc/!{timestamp:yyyy}/", errorOutputPrefix: "err/"}';
+const DMS = `dms:
+  sourceEndpointArn: arn:aws:dms:eu-west-1:111122223333:endpoint:S
+  serviceAccessRoleArn: arn:aws:iam::111122223333:role/dms
+  replicationInstanceArn: arn:aws:dms:eu-west-1:111122223333:rep:I
+  task: {id: t, migrationType: cdc, include: [public.%]}`;
+
+const observedStream = (over: Partial<ObservedStream> = {}): ObservedStream => ({
+  arn: STREAM_ARN,
+  status: 'ACTIVE',
+  mode: 'provisioned',
+  openShards: 2,
+  retentionHours: 24,
+  kmsKeyId: 'alias/aws/kinesis',
+  shardLevelMetrics: [],
+  maxRecordSizeKiB: 1024,
+  tags: {},
+  ...over,
+});
+const observed = (stream: ObservedStream | null): ObservedState => ({ stream, roles: {}, alarms: {} });
+
+describe('stream plan', () => {
+  it.each([
+    ['a converged stream is none', observedStream(), 'none', '2 shards, 24 h retention, KMS alias/aws/kinesis'],
+    ['a missing stream is created', null, 'create', '2 shards, 24 h retention, KMS alias/aws/kinesis'],
+    ['an unencrypted stream gets encryption', observedStream({ kmsKeyId: undefined }), 'update', 'encryption none → KMS alias/aws/kinesis'],
+    ['1 → 2 shards is one UpdateShardCount', observedStream({ openShards: 1 }), 'update', 'shards 1 → 2'],
+    ['a deleting stream is drift', observedStream({ status: 'DELETING' }), 'drift', 'the stream is being deleted; re-run once it is gone'],
+    ['on-demand → provisioned changes the mode', observedStream({ mode: 'on-demand', openShards: 4 }), 'update', 'mode on-demand → provisioned; shards 4 → 2'],
+  ])('%s', (_name, stream, action, detail) => {
+    expect(planProvision(cfg(), observed(stream), REFS, { createRoles: false }).actions).toEqual([
+      expect.objectContaining({ resource: 'kinesis-stream', name: 's', action, detail }),
+    ]);
+  });
+
+  it.each([
+    [2, 8, [4, 8]],
+    [8, 3, [4, 3]],
+    [3, 5, [5]],
+    [1, 1, []],
+  ])('UpdateShardCount steps from %i to %i stay within ×2 / ÷2: %j', (from, to, steps) => {
+    expect(shardSteps(from, to)).toEqual(steps);
+  });
+});
+
+describe('DMS table mappings from the shorthand', () => {
+  it('include, exclude, per-table keys, and the primary key for everything else', () => {
+    const task = parsePipeline(`stream: {name: s, shards: 1}\n${DMS.replace('include: [public.%]', 'include: [public.%], exclude: [public.tmp_%], partitionKeys: {public.lines: order_id}')}`, 'f').dms!.task;
+    const rules = (dmsTableMappings(task) as { rules: Record<string, unknown>[] }).rules;
+    expect(rules.map((r) => [r['rule-type'], r['rule-action'], r['object-locator'], r['mapping-parameters']])).toEqual([
+      ['selection', 'include', { 'schema-name': 'public', 'table-name': '%' }, undefined],
+      ['selection', 'exclude', { 'schema-name': 'public', 'table-name': 'tmp_%' }, undefined],
+      ['object-mapping', 'map-record-to-record', { 'schema-name': 'public', 'table-name': 'lines' }, { 'partition-key-type': 'attribute-name', 'partition-key-name': 'order_id' }],
+      ['object-mapping', 'map-record-to-record', { 'schema-name': 'public', 'table-name': '%' }, { 'partition-key-type': 'primary-key' }],
+    ]);
+    expect(rules.map((r) => r['rule-id'])).toEqual(['1', '2', '3', '4']);
+  });
+});
+
+describe('least-privilege policies, scoped to exact ARNs', () => {
+  it('DMS: write actions on the stream only, GenerateDataKey on the exact key when a key ARN is given', () => {
+    const key = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const p = dmsRolePolicy(cfg(DMS, `stream: {name: s, shards: 2, encryption: {kmsKeyId: "${key}"}}`), REFS);
+    expect(p.Statement).toEqual([
+      { Sid: 'WriteToStream', Effect: 'Allow', Action: ['kinesis:DescribeStream', 'kinesis:PutRecord', 'kinesis:PutRecords'], Resource: STREAM_ARN },
+      { Sid: 'EncryptWithStreamKey', Effect: 'Allow', Action: ['kms:GenerateDataKey'], Resource: key },
+    ]);
+  });
+  it('DMS: no KMS statement when encryption is off', () => {
+    expect(dmsRolePolicy(cfg(DMS, 'stream: {name: s, shards: 2, encryption: false}'), REFS).Statement.map((s) => s.Sid)).toEqual(['WriteToStream']);
+  });
+  it('a customer alias is limited to keys with that alias, used through Kinesis', () => {
+    const kms = dmsRolePolicy(cfg(DMS, 'stream: {name: s, shards: 2, encryption: {kmsKeyId: alias/cdc}}'), REFS).Statement[1]!;
+    expect(kms.Condition).toEqual({ StringEquals: { 'kms:ViaService': 'kinesis.eu-west-1.amazonaws.com' }, 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/cdc' } });
+  });
+  it('Firehose: read the stream, write the static part of each prefix, decrypt, log', () => {
+    const p = firehoseRolePolicy(cfg(FIREHOSE), REFS);
+    const bySid = Object.fromEntries(p.Statement.map((s) => [s.Sid, s]));
+    expect(Object.keys(bySid)).toEqual(['ReadStream', 'Bucket', 'WriteObjects', 'DecryptStream', 'DeliveryLogs']);
+    expect(bySid.ReadStream!.Resource).toBe(STREAM_ARN);
+    expect(bySid.ReadStream!.Action).not.toContain('kinesis:PutRecord');
+    expect(bySid.Bucket!.Resource).toBe('arn:aws:s3:::bkt');
+    expect(bySid.WriteObjects!.Resource).toEqual(['arn:aws:s3:::bkt/cdc/*', 'arn:aws:s3:::bkt/err/*']);
+    expect(bySid.DecryptStream!.Action).toEqual(['kms:Decrypt']);
+    expect(bySid.DeliveryLogs!.Resource).toBe('arn:aws:logs:eu-west-1:111122223333:log-group:/aws/kinesisfirehose/fh:log-stream:*');
+  });
+  it('without an account id (no stream yet, no ARN in the file) the policies cannot be scoped', () => {
+    expect(() => dmsRolePolicy(cfg(DMS), { partition: 'aws', region: 'eu-west-1' })).toThrow(UsageError);
+  });
+});
+
+describe('role sources', () => {
+  it('without --create-roles, a DMS section needs serviceAccessRoleArn (exit 2 naming it)', () => {
+    const noRole = cfg(DMS.replace(/ {2}serviceAccessRoleArn.*\n/, ''));
+    expect(() => planProvision(noRole, observed(null), REFS, { createRoles: false })).toThrow(/dms\.serviceAccessRoleArn: required unless --create-roles/);
+  });
+});
