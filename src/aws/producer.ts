@@ -154,7 +154,8 @@ export async function produce(client: KinesisClient, opts: ProduceOptions): Prom
       const key = p.rec.orderingKey;
       const size = p.rec.data.length + encoder.encode(p.rec.partitionKey).length;
       const full = (!opts.aggregate && chosen.length >= PUTRECORDS_MAX_RECORDS) || bytes + size > budget;
-      if (full) {
+      // A record bigger than the whole budget still goes, alone, rather than blocking the queue.
+      if (full && chosen.length > 0) {
         rest.push(...pending.slice(i));
         break;
       }

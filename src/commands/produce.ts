@@ -64,6 +64,8 @@ export function register(program: Command): void {
           partitionKey: parseEnumFlag('--partition-key', flags.partitionKey, PARTITION_KEY_MODES),
           format: parseEnumFlag('--format', flags.format, CDC_FORMATS),
         };
+        // aws-kinesis-agg packs at most 1 MiB per aggregated record (the KPL's own limit).
+        if (flags.kplAggregate && kb >= 1000) throw new UsageError(`--kb: with --kpl-aggregate, expected a number < 1000 (an aggregated record holds at most 1 MiB), got '${flags.kb}'`);
         const createShards = flags.createShards !== undefined ? parseNumberFlag('--create-shards', flags.createShards, { min: 1, max: 10_000, integer: true }) : undefined;
         const maxInFlight = parseNumberFlag('--max-in-flight', flags.maxInFlight, { min: 1, max: 64, integer: true });
         // With schema-table partitioning, a table's share of the traffic all lands on one key (and shard).
