@@ -18,7 +18,7 @@ describe('UpdateShardCount steps (×2 / ÷2 per call)', () => {
 
   it('never more than doubles or goes below half in one step', () => {
     for (const [from, to] of [[3, 1000], [999, 2], [7, 7000]] as const) {
-      let cur = from;
+      let cur: number = from;
       for (const next of planShardCountSteps(from, to)) {
         expect(next <= cur * 2 && next >= Math.ceil(cur / 2)).toBe(true);
         cur = next;
