@@ -77,7 +77,7 @@ import {
   type StreamChange,
 } from '../core/provision-plan.js';
 import type { PipelineConfig } from '../core/pipeline-schema.js';
-import { AwsCallError } from '../errors.js';
+import { AwsCallError, type ExitCode } from '../errors.js';
 import { isAwsError, toCliError } from './errors.js';
 import { listAllShards } from './shards.js';
 
@@ -393,6 +393,8 @@ export interface ApplyResult {
 
 /** A step failed: what was created before it is kept; a re-run continues from here. */
 export class ProvisionStepError extends Error {
+  /** The exit code the cause maps to (4 not found, 5 access denied, 1 the rest). */
+  readonly exitCode: ExitCode;
   constructor(
     readonly action: PlannedAction,
     override readonly cause: unknown,
@@ -400,6 +402,7 @@ export class ProvisionStepError extends Error {
   ) {
     super(`${action.action} ${action.resource} ${action.name} failed: ${toCliError(cause).message}`);
     this.name = 'ProvisionStepError';
+    this.exitCode = toCliError(cause).exitCode;
   }
 }
 

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { AbortError, AwsCallError, CheckFailedError, UsageError } from '../errors.js';
+import { AbortError, CheckFailedError, CliError, UsageError } from '../errors.js';
 import type { Context } from '../context.js';
 import type { ProvisionClients } from '../aws/provision.js';
 import type { PipelineConfig } from '../core/pipeline-schema.js';
@@ -52,7 +52,7 @@ export function register(program: Command): void {
 async function run(ctx: Context, _args: string[], opts: ProvisionOptions): Promise<void> {
   if (opts.init) return init(ctx);
   // zod, yaml and the planner load only when this command runs, so other commands start fast.
-  const { buildCloudFormation, checkRoleSources, cloudFormationYaml, hasChanges, planProvision, rolePolicies } = await import('../core/provision-plan.js');
+  const { buildCloudFormation, checkRoleSources, cloudFormationYaml, planProvision, rolePolicies } = await import('../core/provision-plan.js');
   const cfg = await loadConfig(opts.config);
   if (opts.emit !== undefined) {
     parseEnumFlag('--emit', opts.emit, ['cloudformation'] as const);
@@ -83,30 +83,39 @@ async function run(ctx: Context, _args: string[], opts: ProvisionOptions): Promi
   }
   const state = await svc.readState(cfg, clients, { createRoles, region: await aws.region() });
 
-
   const plan = planProvision(cfg, state.observed, state.refs, { createRoles });
   for (const w of plan.warnings) ctx.out.warn(w);
-  const changes = hasChanges(plan);
   const dryRun = Boolean(opts.dryRun || opts.check);
+  const toApply = plan.actions.filter((a) => a.action === 'create' || a.action === 'update' || a.action === 'start').length;
+  const drift = plan.actions.filter((a) => a.action === 'drift');
+  const driftError = (prefix: string) =>
+    new CheckFailedError(`${prefix}${drift.length} resource(s) drifted in ways provision cannot change: ${drift.map((d) => `${d.resource} ${d.name}`).join(', ')}`, 'the detail column says why and what to do');
   const report = (applied: boolean, extra: object = {}) => {
     if (ctx.out.json) ctx.out.document({ dryRun, actions: plan.actions.map(publicAction), applied, ...extra });
   };
   if (!ctx.out.json) printActions(ctx, plan.actions);
 
-  if (dryRun || !changes) {
+  if (dryRun) {
     report(false);
-    if (!changes && !ctx.out.json) ctx.out.result('no changes');
-    if (opts.check && changes) throw new CheckFailedError(`${countChanges(plan.actions)} of ${plan.actions.length} resources differ from ${opts.config}`);
-    if (!dryRun && opts.testConnection && cfg.dms) await svc.applyPlan(cfg, plan, state, clients, { testConnection: true, onStep: (_a, text) => ctx.out.spinner(text) });
+    const differ = toApply + drift.length;
+    if (opts.check && differ > 0) throw new CheckFailedError(`${differ} of ${plan.actions.length} resources differ from ${opts.config}`);
+    return;
+  }
+  if (toApply === 0) {
+    report(false);
+    if (opts.testConnection && cfg.dms) await svc.applyPlan(cfg, plan, state, clients, { testConnection: true, onStep: (_a, text) => ctx.out.spinner(text) });
+    if (drift.length) throw driftError('nothing to apply, but ');
+    if (!ctx.out.json) ctx.out.result('no changes');
     return;
   }
 
+  const changesText = `${toApply} change${toApply === 1 ? '' : 's'}`;
   if (!opts.yes) {
     if (!ctx.out.canPrompt) {
       report(false);
-      throw new UsageError(`${changesText(plan.actions)} to apply and no terminal to confirm them: pass --yes to apply, or --dry-run to only look`);
+      throw new UsageError(`${changesText} to apply and no terminal to confirm them: pass --yes to apply, or --dry-run to only look`);
     }
-    if (!(await confirm(`Apply ${changesText(plan.actions)}? [y/N] `))) throw new AbortError();
+    if (!(await confirm(`Apply ${changesText}? [y/N] `))) throw new AbortError();
   }
 
   try {
@@ -114,25 +123,15 @@ async function run(ctx: Context, _args: string[], opts: ProvisionOptions): Promi
   } catch (err) {
     if (!(err instanceof svc.ProvisionStepError)) throw err;
     report(false, { failed: { ...publicAction(err.action), error: err.result.steps.find((s) => s.status === 'failed')?.error ?? err.message } });
-    throw new AwsCallError(err.message, 'what was created is kept; fix the cause and re-run cdcpipe provision: it continues from here');
+    throw new CliError(err.message, err.exitCode, 'what was created is kept; fix the cause and re-run cdcpipe provision: it continues from here');
   }
   report(true);
-  const drift = plan.actions.filter((a) => a.action === 'drift');
-  if (drift.length) throw new CheckFailedError(`applied, but ${drift.length} resource(s) drifted in ways provision cannot change: ${drift.map((d) => `${d.resource} ${d.name}`).join(', ')}`);
-  if (!ctx.out.json) ctx.out.result(`applied ${changesText(plan.actions)}`);
+  if (drift.length) throw driftError('applied, but ');
+  if (!ctx.out.json) ctx.out.result(`applied ${changesText}`);
 }
 
 function publicAction(a: PlannedAction) {
   return { resource: a.resource, name: a.name, action: a.action, detail: a.detail };
-}
-
-function countChanges(actions: PlannedAction[]): number {
-  return actions.filter((a) => a.action !== 'none').length;
-}
-
-function changesText(actions: PlannedAction[]): string {
-  const n = countChanges(actions);
-  return `${n} change${n === 1 ? '' : 's'}`;
 }
 
 function printActions(ctx: Context, actions: PlannedAction[]): void {
