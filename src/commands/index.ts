@@ -11,5 +11,6 @@ import { register as produce } from './produce.js';
 import { register as reshard } from './reshard.js';
 import { register as lag } from './lag.js';
 import { register as tail } from './tail.js';
+import { register as demo } from './demo.js';
 
-export const COMMANDS: ((program: Command) => void)[] = [plan, cost, provision, local, produce, reshard, lag, tail];
+export const COMMANDS: ((program: Command) => void)[] = [plan, cost, provision, local, produce, reshard, lag, tail, demo];
