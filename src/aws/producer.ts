@@ -99,7 +99,7 @@ const KPL_MAGIC = Buffer.from([0xf3, 0x89, 0x9a, 0xc2]);
 const encoder = new TextEncoder();
 
 export async function produce(client: KinesisClient, opts: ProduceOptions): Promise<ProduceResult> {
-  const maxInFlight = opts.maxInFlight ?? 4;
+  const maxInFlight = opts.maxInFlight ?? 16;
   const flushMs = opts.flushIntervalMs ?? 50;
   const maxAttempts = opts.maxAttempts ?? 30;
   const maxRecordBytes = opts.maxRecordBytes ?? RECORD_DEFAULT_MAX_BYTES;

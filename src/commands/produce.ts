@@ -38,7 +38,7 @@ export function register(program: Command): void {
     .option('--kpl-aggregate', 'pack records into KPL aggregated records (one per shard per batch)')
     .option('--seed <n>', 'seed of the generated data (default: random, printed in the report)')
     .option('--create-shards <n>', 'create the stream with n provisioned shards if it does not exist')
-    .option('--max-in-flight <n>', 'PutRecords requests in flight at once (1..64)', '4')
+    .option('--max-in-flight <n>', 'PutRecords requests in flight at once (1..64)', '16')
     .addHelpText(
       'after',
       examples(
