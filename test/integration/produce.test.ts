@@ -126,6 +126,7 @@ describe('cdcpipe produce', () => {
       }
       expect(outOfOrder).toBe(0);
       expect(multiChangeRows).toBeGreaterThan(500);
+      console.info(`fault test: ${proxy.stats.faultedRequests}/${proxy.stats.putRequests} PutRecords faulted, ${doc.throttled} throttled entries retried; ${stored.length} records stored, ${multiChangeRows} later changes of rows in order`);
     } finally {
       await proxy.close();
     }
