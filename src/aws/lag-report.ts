@@ -251,9 +251,9 @@ async function collectPositions(
         ? { kind: 'none' }
         : source.kind === 'kcl'
           ? { kind: 'lease', minObserveMs: Math.min(opts.observeMs || Infinity, opts.windowMs), hasOwner: Boolean(c?.owner), ...(c ? {} : { ownerlessWhy: 'no lease: no worker processes this shard' }) }
-          : c
-            ? { kind: 'activity', lastActivityMs: now.activityMs, staleAfterMs: opts.windowMs }
-            : { kind: 'activity', staleAfterMs: opts.windowMs };
+          : // A tail checkpoint file is one consumer: its updatedAt is the sign of life for every shard,
+            // including children it has not reached yet (tail writes no entry for a shard it found empty).
+            { kind: 'activity', lastActivityMs: now.activityMs, staleAfterMs: opts.windowMs };
     const evaluated = evaluateShard(
       { samples, liveness, finished: c?.position?.kind === 'SHARD_END' || (!row.inStream && !probe) },
       { nowMs: atMs, windowMs: opts.windowMs, thresholdMs: opts.thresholdMs },
