@@ -68,6 +68,8 @@ export async function runDemo(out: Output, opts: DemoOptions): Promise<DemoResul
 
     heading(3, `Produce DMS change records in the background for ${opts.produceSeconds} s`, `produce ${s} --rps ${opts.rps} --kb ${opts.kb} --duration ${opts.produceSeconds}s`);
     const producing = run(['produce', s, '--rps', String(opts.rps), '--kb', String(opts.kb), '--duration', `${opts.produceSeconds}s`, '--seed', '7', '--json', '-q'], true);
+    let produceEnded = false;
+    void producing.then(() => (produceEnded = true));
     await sleep(2500);
 
     heading(4, 'Tail 15 decoded records', `tail ${s} --from trim-horizon -c 15 --format pretty`);
@@ -75,9 +77,15 @@ export async function runDemo(out: Output, opts: DemoOptions): Promise<DemoResul
 
     heading(5, 'Reshard 2 → 4 while producing', `reshard ${s} --to 4 --yes`);
     await expectOk(run(['reshard', s, '--to', '4', '--yes']), 'reshard');
-    const produced = await expectOk(producing, 'produce');
-    const produceReport = JSON.parse(produced.stdout) as { records: number; recordsPerSecond: number };
+    const produceReport = parseProduce(await expectOk(producing, 'produce'));
     out.result(`   produce wrote ${produceReport.records} records at ${produceReport.recordsPerSecond.toFixed(1)} records/s`);
+    if (produceEnded) {
+      // On a slow machine the background produce can end before the reshard does: write some more so
+      // the children have records to show.
+      out.result(out.color.dim(`   produce ended before the reshard; writing 200 more into the new shards: cdcpipe produce ${s} --count 200`));
+      const more = parseProduce(await expectOk(run(['produce', s, '--rps', String(opts.rps), '--kb', String(opts.kb), '--count', '200', '--seed', '8', '--json', '-q'], true), 'produce'));
+      produceReport.records += more.records;
+    }
 
     heading(6, 'Tail everything, following the parents into their children, with a checkpoint', `tail ${s} --from trim-horizon -e --json --checkpoint tail.cp`);
     const checkpoint = join(work, 'tail.cp');
@@ -133,6 +141,10 @@ function runCli(args: string[], env: NodeJS.ProcessEnv, out: Output, capture: bo
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, stdout }));
   });
+}
+
+function parseProduce(step: Step): { records: number; recordsPerSecond: number } {
+  return JSON.parse(step.stdout) as { records: number; recordsPerSecond: number };
 }
 
 async function expectOk(step: Promise<Step>, what: string): Promise<Step> {
