@@ -85,7 +85,8 @@ export class Output {
 
   /** A spinner on a terminal; plain progress lines (unless --quiet) otherwise. ora is loaded only when needed. */
   async spinner(text: string): Promise<Spinner> {
-    if (!this.interactive || this.quiet) {
+    // ora redraws forever on a terminal that reports 0 columns (some CI ptys): plain lines there too.
+    if (!this.interactive || this.quiet || !(this.stderr as { columns?: number }).columns) {
       const self = this;
       let current = text;
       return {
