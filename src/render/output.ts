@@ -87,8 +87,9 @@ export class Output {
   async spinner(text: string): Promise<Spinner> {
     // ora redraws forever on a terminal that reports 0 columns (some CI ptys): plain lines there too.
     if (!this.interactive || this.quiet || !(this.stderr as { columns?: number }).columns) {
-      const self = this;
       let current = text;
+      const info = (line: string): void => this.info(line);
+      const stderr = this.stderr;
       return {
         get text() {
           return current;
@@ -96,13 +97,9 @@ export class Output {
         set text(t: string) {
           current = t;
         },
-        succeed(t?: string) {
-          self.info(`✔ ${t ?? current}`);
-        },
-        fail(t?: string) {
-          self.stderr.write(`✖ ${t ?? current}\n`);
-        },
-        stop() {},
+        succeed: (t?: string) => info(`✔ ${t ?? current}`),
+        fail: (t?: string) => void stderr.write(`✖ ${t ?? current}\n`),
+        stop: () => undefined,
       };
     }
     const { default: ora } = await import('ora');
