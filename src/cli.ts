@@ -6,11 +6,11 @@ import { Command, CommanderError, Option } from 'commander';
 import { CliError, EXIT } from './errors.js';
 import { Output } from './render/output.js';
 import { VERSION } from './version.js';
-import { COMMANDS } from './commands/index.js';
+import { registerCommands } from './commands/index.js';
 import { currentContext } from './commands/action.js';
 import { toCliError } from './aws/errors.js';
 
-export function buildProgram(): Command {
+export async function buildProgram(args: readonly string[] = []): Promise<Command> {
   const program = new Command('cdcpipe')
     .description('Plan, cost, provision, reshard, tail and watch the lag of DMS → Kinesis → Firehose CDC pipelines.')
     .version(VERSION, '-V, --version')
@@ -28,7 +28,7 @@ export function buildProgram(): Command {
       writeOut: (s) => process.stdout.write(s),
       writeErr: (s) => process.stderr.write(s),
     });
-  for (const register of COMMANDS) register(program);
+  await registerCommands(program, args);
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
 }
@@ -58,7 +58,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw err;
   });
-  const program = buildProgram();
+  const program = await buildProgram(argv.slice(2));
   try {
     await program.parseAsync(argv);
     return EXIT.ok;

@@ -43,6 +43,9 @@ export const DEFAULT_READ_CONCURRENCY = 16;
 export const DEFAULT_IDLE_POLL_MS = 1000;
 const MIN_CALL_INTERVAL_MS = 1000 / SHARD_GETRECORDS_CALLS_PER_S;
 const MIN_SUBSCRIBE_INTERVAL_MS = 1000 / SUBSCRIBE_TO_SHARD_CALLS_PER_S;
+/** Kinesis records decoded and handed to the consumer at a time (see deliver()). */
+const DELIVERY_CHUNK_RECORDS = 500;
+const EMPTY = new Uint8Array(0);
 const BACKOFF_BASE_MS = 200;
 const BACKOFF_CAP_MS = 5000;
 /** Consecutive 5xx/network failures on one shard before the read gives up (throttling is retried without limit). */
@@ -51,6 +54,8 @@ const MAX_CONSECUTIVE_ERRORS = 10;
 const CONSUMER_ACTIVE_TIMEOUT_MS = 120_000;
 
 const THROTTLE_ERRORS = ['ProvisionedThroughputExceededException', 'LimitExceededException', 'KMSThrottlingException'];
+/** Event-stream errors that re-subscribing cannot fix (API SubscribeToShard). */
+const EFO_FATAL_ERRORS = ['ResourceNotFoundException', 'AccessDeniedException', 'KMSAccessDeniedException', 'KMSDisabledException', 'KMSInvalidStateException', 'KMSNotFoundException', 'KMSOptInRequired', 'InvalidArgumentException'];
 const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 export interface StreamReaderOptions {
@@ -110,6 +115,8 @@ interface ShardCursor {
   start: StartPosition;
   /** Sequence number of the last Kinesis record handed on (or filtered); renewals continue after it. */
   lastSequenceNumber?: string;
+  /** EFO: ContinuationSequenceNumber of the last event handled; a new subscription continues after it. */
+  continuationSequenceNumber?: string;
   /** When start is LATEST: the moment its iterator was taken, for a renewal before any record arrived. */
   latestTakenAt?: Date;
   /** Leaving: past --until, or --max reached. */
@@ -316,6 +323,8 @@ export class StreamReader {
 
   /** After the last record handed on; before any, the start position (a LATEST start becomes the time it was taken). */
   private resumePosition(cursor: ShardCursor): StartPosition {
+    // ContinuationSequenceNumber captures progress even through stretches without records (API SubscribeToShardEvent).
+    if (cursor.continuationSequenceNumber) return { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: cursor.continuationSequenceNumber };
     if (cursor.lastSequenceNumber) return { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: cursor.lastSequenceNumber };
     if (cursor.start.type === 'LATEST' && cursor.latestTakenAt) return { type: 'AT_TIMESTAMP', timestamp: cursor.latestTakenAt };
     return cursor.start;
@@ -338,52 +347,65 @@ export class StreamReader {
   private deliver(cursor: ShardCursor, records: _Record[], millisBehindLatest: number | undefined): Promise<void> {
     if (records.length === 0) return Promise.resolve();
     const run = async () => {
-      // Stopped (Ctrl-C, --max reached elsewhere, a failed shard): fetched but undelivered records stay unread.
-      if (this.abort.signal.aborted) return;
-      const views: RecordView[] = [];
       const filter = this.opts.filter;
       const until = this.opts.until?.getTime();
       const start = cursor.start;
       // Resuming inside a KPL aggregate: its user records up to the checkpointed one were handed on already.
       const skipThrough = start.type === 'AT_SEQUENCE_NUMBER' && !cursor.lastSequenceNumber ? start.skipThroughSubSequenceNumber : undefined;
       const skipSeq = skipThrough !== undefined && start.type === 'AT_SEQUENCE_NUMBER' ? start.sequenceNumber : undefined;
-      let position: CheckpointShard | undefined;
-      let lastSeq: string | undefined;
-      records: for (const rec of records) {
-        const arrival = rec.ApproximateArrivalTimestamp;
-        if (until !== undefined && arrival && arrival.getTime() > until) {
-          cursor.ended = true;
-          if (this.endReason === 'end') this.endReason = 'until';
-          break;
-        }
-        const sequenceNumber = rec.SequenceNumber!;
-        const decoded = decodeRecord(rec.Data ?? new Uint8Array(0), { shardId: cursor.shardId, sequenceNumber, partitionKey: rec.PartitionKey ?? '', arrivalTime: arrival });
-        this.stats.kinesisRecords++;
-        lastSeq = sequenceNumber;
-        const arrivalTime = arrival?.toISOString();
-        position = { sequenceNumber, ...(arrivalTime ? { arrivalTime } : {}) };
-        for (let i = 0; i < decoded.length; i++) {
-          const view = decoded[i]!;
-          if (skipSeq === sequenceNumber && (view.subSequenceNumber ?? 0) <= skipThrough!) continue;
-          if (view.error) this.stats.undecodable++;
-          if (filter && !filter(view)) continue;
-          views.push(view);
-          if (--this.remaining <= 0) {
-            // Stop right after this user record; inside an aggregate, remember which one.
-            if (i < decoded.length - 1 && view.subSequenceNumber !== undefined) position = { ...position, subSequenceNumber: view.subSequenceNumber };
+      let i = 0;
+      while (i < records.length && !cursor.ended) {
+        // Stopped (Ctrl-C, --max reached elsewhere, a failed shard): records not yet handed on stay unread.
+        if (this.abort.signal.aborted) return;
+        // A GetRecords answer holds up to 10,000 records; handing them on in chunks lets each chunk's
+        // decoded views and output text die young (cheap scavenges instead of old-space GC).
+        const chunkEnd = Math.min(records.length, i + DELIVERY_CHUNK_RECORDS);
+        const views: RecordView[] = [];
+        let last = -1;
+        let lastSubSequenceNumber: number | undefined;
+        records: for (; i < chunkEnd; i++) {
+          const rec = records[i]!;
+          const arrival = rec.ApproximateArrivalTimestamp;
+          if (until !== undefined && arrival && arrival.getTime() > until) {
             cursor.ended = true;
-            this.endReason = 'max';
-            break records;
+            if (this.endReason === 'end') this.endReason = 'until';
+            break;
+          }
+          const sequenceNumber = rec.SequenceNumber!;
+          const decoded = decodeRecord(rec.Data ?? EMPTY, { shardId: cursor.shardId, sequenceNumber, partitionKey: rec.PartitionKey ?? '', arrivalTime: arrival });
+          this.stats.kinesisRecords++;
+          last = i;
+          for (let v = 0; v < decoded.length; v++) {
+            const view = decoded[v]!;
+            if (skipSeq === sequenceNumber && (view.subSequenceNumber ?? 0) <= skipThrough!) continue;
+            if (view.error) this.stats.undecodable++;
+            if (filter && !filter(view)) continue;
+            views.push(view);
+            if (--this.remaining <= 0) {
+              // Stop right after this user record; inside an aggregate, remember which one.
+              if (v < decoded.length - 1) lastSubSequenceNumber = view.subSequenceNumber;
+              cursor.ended = true;
+              this.endReason = 'max';
+              break records;
+            }
           }
         }
+        if (views.length > 0) {
+          await this.consume({ shardId: cursor.shardId, views, millisBehindLatest });
+          this.stats.records += views.length;
+          this.stats.recordsPerShard.set(cursor.shardId, (this.stats.recordsPerShard.get(cursor.shardId) ?? 0) + views.length);
+        }
+        if (last >= 0) {
+          const rec = records[last]!;
+          const arrivalTime = rec.ApproximateArrivalTimestamp?.toISOString();
+          cursor.lastSequenceNumber = rec.SequenceNumber!;
+          this.positions.set(cursor.shardId, {
+            sequenceNumber: rec.SequenceNumber!,
+            ...(lastSubSequenceNumber !== undefined ? { subSequenceNumber: lastSubSequenceNumber } : {}),
+            ...(arrivalTime ? { arrivalTime } : {}),
+          });
+        }
       }
-      if (views.length > 0) {
-        await this.consume({ shardId: cursor.shardId, views, millisBehindLatest });
-        this.stats.records += views.length;
-        this.stats.recordsPerShard.set(cursor.shardId, (this.stats.recordsPerShard.get(cursor.shardId) ?? 0) + views.length);
-      }
-      if (lastSeq) cursor.lastSequenceNumber = lastSeq;
-      if (position) this.positions.set(cursor.shardId, position);
       if (this.endReason === 'max') this.abort.abort();
     };
     const p = this.delivery.then(run);
@@ -458,6 +480,7 @@ export class StreamReader {
       nextSubscribeAt = this.now() + MIN_SUBSCRIBE_INTERVAL_MS;
       const position = this.resumePosition(cursor);
       if (position.type === 'LATEST') cursor.latestTakenAt = new Date(this.now());
+      let subscribed = false;
       try {
         const res = await this.client.send(
           countAttempts(
@@ -474,6 +497,7 @@ export class StreamReader {
           ),
           { abortSignal: signal },
         );
+        subscribed = true;
         this.stats.subscriptions++;
         for await (const event of res.EventStream ?? []) {
           const e = event.SubscribeToShardEvent;
@@ -483,13 +507,18 @@ export class StreamReader {
           await this.deliver(cursor, records, e.MillisBehindLatest);
           if (cursor.ended || signal.aborted) return { kind: 'stopped' };
           if (e.ChildShards?.length && !e.ContinuationSequenceNumber) return { kind: 'finished', children: e.ChildShards };
+          if (e.ContinuationSequenceNumber) cursor.continuationSequenceNumber = e.ContinuationSequenceNumber;
           if (records.length === 0 && (e.MillisBehindLatest ?? 0) === 0 && closedAtStart) return { kind: 'finished' };
           if (records.length === 0 && this.caughtUp(e.MillisBehindLatest)) return { kind: 'stopped' };
         }
-        // The subscription ended (after 5 minutes): subscribe again from where the reading stands.
+        // The subscription ended (AWS ends each after 5 minutes): subscribe again from where the reading stands.
       } catch (err) {
         if (signal.aborted) break;
-        const kind = isAwsError(err, 'ResourceInUseException') ? 'throttle' : classify(err);
+        // A subscription that breaks mid-stream (connection cut, an InternalFailure event) is re-made;
+        // a refused subscribe (ResourceInUse: the previous one is still closing) waits like a throttle.
+        let kind = isAwsError(err, 'ResourceInUseException') ? 'throttle' : classify(err);
+        if (subscribed && kind === 'fatal' && !isAwsError(err, ...EFO_FATAL_ERRORS)) kind = 'network';
+        if (subscribed && kind !== 'throttle') this.stats.errorsRetried++;
         if (kind === 'fatal' || (kind !== 'throttle' && failures >= MAX_CONSECUTIVE_ERRORS)) throw positionError(err, cursor, position, this.opts.from);
         failures++;
         nextSubscribeAt = Math.max(nextSubscribeAt, this.now() + backoffMs(failures));

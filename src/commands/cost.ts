@@ -4,7 +4,7 @@ import { action, examples } from './action.js';
 import { addLoadOptions, parseLoadFlags, type LoadFlags } from './capacity-options.js';
 import { planCapacity } from '../core/capacity.js';
 import { estimateCost, type CapacityMode, type CostEstimate, type CostLine, type DmsOption, type PriceTable } from '../core/pricing.js';
-import { parseEnumFlag, parseNumberFlag } from '../core/units.js';
+import { parseEnumFlag, parseNumberFlag, formatNumber } from '../core/units.js';
 import { AwsCallError, UsageError } from '../errors.js';
 import { loadBundledPriceTable, loadPriceFile, resolvePriceRegion, unknownPriceTable, unconfirmedUsed } from '../prices/price-table.js';
 import type { Context } from '../context.js';
@@ -178,8 +178,8 @@ function roundTotals(t: CostEstimate['totals']): object {
 }
 
 function renderCost(est: CostEstimate, table: PriceTable, source: string, shards: number, bold: (s: string) => string): string {
-  const qty = (n: number): string => n.toLocaleString('en-US', { maximumFractionDigits: n < 10 ? 3 : 1 });
-  const unitPrice = (n: number): string => `$${n.toLocaleString('en-US', { maximumFractionDigits: 6 })}`;
+  const qty = (n: number): string => formatNumber(n, n < 10 ? 3 : 1);
+  const unitPrice = (n: number): string => `$${formatNumber(n, 6)}`;
   const order = (l: CostLine): number => (l.mode === 'provisioned' ? 0 : l.mode === 'on-demand' ? 1 : 2);
   const rows = [...est.lines]
     .sort((a, b) => order(a) - order(b))

@@ -4,7 +4,7 @@ import { action, examples } from './action.js';
 import { addLoadOptions, parseLoadFlags, type LoadFlags } from './capacity-options.js';
 import { planCapacity, type BindingLimit, type CapacityPlan } from '../core/capacity.js';
 import { hasBaseKinesisRates, kinesisOnDemandLines, kinesisProvisionedLines, type PriceTable } from '../core/pricing.js';
-import { KIB, MIB } from '../core/units.js';
+import { KIB, MIB, formatNumber } from '../core/units.js';
 import { SHARD_READ_BYTES_PER_S, SHARD_WRITE_BYTES_PER_S, SHARD_WRITE_RECORDS_PER_S } from '../core/limits.js';
 import { loadBundledPriceTable, resolvePriceRegion } from '../prices/price-table.js';
 import { pct, renderTable, usd } from '../render/table.js';
@@ -76,7 +76,7 @@ function renderPlan(plan: CapacityPlan, cost: KinesisCosts, table: PriceTable, b
     ['limit', 'demand at peak', 'per shard', `use at ${n} shard${n === 1 ? '' : 's'}`],
     [
       ['write bandwidth', `${fmt(writeMiBps)} MiB/s`, `${SHARD_WRITE_BYTES_PER_S / MIB} MiB/s`, mark('write-bytes', pct(u.writeBytes))],
-      ['write records', `${fmt(peakRps)} records/s`, `${SHARD_WRITE_RECORDS_PER_S.toLocaleString('en-US')} records/s`, mark('write-records', pct(u.writeRecords))],
+      ['write records', `${fmt(peakRps)} records/s`, `${formatNumber(SHARD_WRITE_RECORDS_PER_S)} records/s`, mark('write-records', pct(u.writeRecords))],
       [`shared read (${input.consumers} consumer${input.consumers === 1 ? '' : 's'})`, `${fmt(readMiBps)} MiB/s`, `${SHARD_READ_BYTES_PER_S / MIB} MiB/s`, mark('read-bytes', pct(u.readBytes))],
     ],
     { align: ['left', 'right', 'right', 'right'] },
@@ -110,5 +110,5 @@ export function bindingSentence(plan: CapacityPlan, writeMiBps: number, readMiBp
 }
 
 function fmt(n: number): string {
-  return n.toLocaleString('en-US', { maximumFractionDigits: n < 10 ? 2 : 1 });
+  return formatNumber(n, n < 10 ? 2 : 1);
 }

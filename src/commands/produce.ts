@@ -5,7 +5,7 @@ import { CDC_FORMATS, CdcGenerator, MAX_TABLES, PARTITION_KEY_MODES, parseOpMix,
 import { planCapacity } from '../core/capacity.js';
 import { checkLoad } from '../core/load-check.js';
 import { RECORD_ABSOLUTE_MAX_BYTES } from '../core/limits.js';
-import { formatDurationMs, KIB, MIB, parseDurationFlag, parseEnumFlag, parseNumberFlag } from '../core/units.js';
+import { formatDurationMs, KIB, MIB, parseDurationFlag, parseEnumFlag, parseNumberFlag, formatNumber } from '../core/units.js';
 
 interface ProduceFlags {
   rps: string;
@@ -86,7 +86,7 @@ export function register(program: Command): void {
         const { LiveLine, renderProduceReport } = await import('../render/produce-report.js');
         const live = new LiveLine(ctx.out.stderr, ctx.out.interactive && !ctx.out.quiet);
         ctx.onClose(() => live.clear());
-        const goal = count !== undefined ? `${count.toLocaleString('en-US')} records` : formatDurationMs(durationMs!);
+        const goal = count !== undefined ? `${formatNumber(count)} records` : formatDurationMs(durationMs!);
         let lastDraw = 0;
         const result = await produce(kinesis, {
           stream: stream!,
@@ -102,7 +102,7 @@ export function register(program: Command): void {
             if (p.elapsedMs - lastDraw < 200) return;
             lastDraw = p.elapsedMs;
             const s = Math.max(p.elapsedMs / 1000, 0.001);
-            live.update(`${stream}: ${p.records.toLocaleString('en-US')} records · ${Math.round(p.records / s)}/s · ${(p.bytes / MIB / s).toFixed(2)} MiB/s · throttled ${p.throttled} · ${formatDurationMs(p.elapsedMs)} of ${goal}`);
+            live.update(`${stream}: ${formatNumber(p.records)} records · ${Math.round(p.records / s)}/s · ${(p.bytes / MIB / s).toFixed(2)} MiB/s · throttled ${p.throttled} · ${formatDurationMs(p.elapsedMs)} of ${goal}`);
           },
         });
         live.clear();

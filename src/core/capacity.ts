@@ -18,7 +18,7 @@ import {
   SHARD_WRITE_BYTES_PER_S,
   SHARD_WRITE_RECORDS_PER_S,
 } from './limits.js';
-import { KIB, MIB } from './units.js';
+import { KIB, MIB, formatNumber } from './units.js';
 import { US_EAST_1_KINESIS_RATES, hasBaseKinesisRates, kinesisOnDemandMonthlyUsd, kinesisProvisionedMonthlyUsd, type KinesisRates } from './pricing.js';
 
 export type BindingLimit = 'write-bytes' | 'write-records' | 'read-bytes';
@@ -243,5 +243,5 @@ function chooseMode(inp: CapacityPlan['input'], shards: number, regionRates: Kin
 }
 
 function dollars(usd: number): string {
-  return `$${usd.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  return `$${formatNumber(usd, 2, 2)}`;
 }

@@ -4,7 +4,7 @@
  */
 import type { CapacityPlan } from './capacity.js';
 import { ON_DEMAND_INITIAL_WRITE_BYTES_PER_S, ON_DEMAND_INITIAL_WRITE_RECORDS_PER_S } from './limits.js';
-import { KIB } from './units.js';
+import { KIB, formatNumber } from './units.js';
 
 export type LoadVerdict = 'holds' | 'tight' | 'does-not-hold';
 
@@ -64,5 +64,5 @@ export function checkLoad(plan: CapacityPlan, stream: StreamCapacity): LoadCheck
 }
 
 function fmt(n: number): string {
-  return n.toLocaleString('en-US', { maximumFractionDigits: 2 });
+  return formatNumber(n, 2);
 }

@@ -79,3 +79,21 @@ export function parseIsoTimeFlag(flag: string, raw: string): Date {
   if (Number.isNaN(date.getTime())) throw new UsageError(`${flag}: expected an ISO-8601 time such as 2026-11-27T10:00:00Z, got '${raw}'`);
   return date;
 }
+
+/**
+ * `1234567.891` → `1,234,567.89` (en-US grouping) without Intl: the first toLocaleString call loads
+ * ICU number formatting, ~25–40 ms that `plan` and `cost` start-up cannot afford.
+ */
+export function formatNumber(n: number, maxFractionDigits = 0, minFractionDigits = 0): string {
+  if (!Number.isFinite(n)) return String(n);
+  let text = n.toFixed(maxFractionDigits);
+  if (maxFractionDigits > minFractionDigits && text.includes('.')) {
+    const [whole, fraction = ''] = text.split('.');
+    const kept = fraction.replace(/0+$/, '').padEnd(minFractionDigits, '0');
+    text = kept ? `${whole}.${kept}` : whole!;
+  }
+  const [whole = '', fraction] = text.split('.');
+  const negative = whole.startsWith('-') && /[1-9]/.test(text);
+  const grouped = whole.replace('-', '').replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${negative ? '-' : ''}${grouped}${fraction !== undefined ? `.${fraction}` : ''}`;
+}

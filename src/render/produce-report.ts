@@ -2,7 +2,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { ProduceResult } from '../aws/producer.js';
 import type { LoadCheck } from '../core/load-check.js';
-import { MIB } from '../core/units.js';
+import { MIB, formatNumber } from '../core/units.js';
 import { renderTable, pct } from './table.js';
 
 export interface ProduceReportInput {
@@ -18,7 +18,7 @@ export interface ProduceReportInput {
   color: ChalkInstance;
 }
 
-const n = (v: number, digits = 0): string => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const n = (v: number, digits = 0): string => formatNumber(v, digits, digits);
 
 export function renderProduceReport(r: ProduceReportInput): string {
   const { result, color } = r;

@@ -1,5 +1,6 @@
 /** Human tables. Borders stay plain ASCII-box; colour comes from the caller's chalk instance. */
 import Table from 'cli-table3';
+import { formatNumber } from '../core/units.js';
 
 export function renderTable(head: string[], rows: (string | number)[][], opts: { align?: ('left' | 'right')[] } = {}): string {
   const table = new Table({
@@ -14,7 +15,7 @@ export function renderTable(head: string[], rows: (string | number)[][], opts: {
 }
 
 export function usd(n: number): string {
-  return `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  return `$${formatNumber(n, 2, 2)}`;
 }
 
 export function pct(ratio: number, digits = 1): string {
