@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { Context, type GlobalOptions } from '../context.js';
 import { Output } from '../render/output.js';
+import { parseEndpointUrl, parseRegion } from '../core/units.js';
 
 export type ActionHandler<O = Record<string, unknown>> = (ctx: Context, args: string[], opts: O, command: Command) => Promise<void>;
 
@@ -12,12 +13,18 @@ export function currentContext(): Context | undefined {
   return current;
 }
 
-export function globalOptionsOf(command: Command): GlobalOptions {
+/** The global options, validated before any command runs (a bad value exits 2 naming the flag). */
+export function globalOptionsOf(command: Command, env: NodeJS.ProcessEnv = process.env): GlobalOptions {
   const g = command.optsWithGlobals() as Record<string, unknown>;
+  const region = g.region as string | undefined;
+  const endpointUrl = g.endpointUrl as string | undefined;
+  if (region !== undefined) parseRegion('--region', region);
+  if (endpointUrl !== undefined) parseEndpointUrl('--endpoint-url', endpointUrl);
+  for (const [name, value] of Object.entries(env)) if (value && /^AWS_ENDPOINT_URL(_[A-Z_]+)?$/.test(name)) parseEndpointUrl(name, value);
   return {
-    region: g.region as string | undefined,
+    region,
     profile: g.profile as string | undefined,
-    endpointUrl: g.endpointUrl as string | undefined,
+    endpointUrl,
     local: Boolean(g.local),
     json: Boolean(g.json),
     color: g.color !== false,

@@ -97,3 +97,23 @@ export function formatNumber(n: number, maxFractionDigits = 0, minFractionDigits
   const grouped = whole.replace('-', '').replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return `${negative ? '-' : ''}${grouped}${fraction !== undefined ? `.${fraction}` : ''}`;
 }
+
+/** An http(s) endpoint URL (--endpoint-url, AWS_ENDPOINT_URL…); `source` names where it came from. */
+export function parseEndpointUrl(source: string, raw: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new UsageError(`${source}: expected an http:// or https:// URL such as http://127.0.0.1:4568, got '${raw}'`);
+  }
+  return raw;
+}
+
+/** AWS region names: us-east-1, eu-central-2, us-gov-west-1, ap-southeast-5 … */
+export function parseRegion(source: string, raw: string): string {
+  if (!/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(raw)) throw new UsageError(`${source}: expected an AWS region such as us-east-1 or eu-west-1, got '${raw}'`);
+  return raw;
+}
