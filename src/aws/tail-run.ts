@@ -9,7 +9,6 @@ import type { FromSpec, ReadFrom } from '../core/lineage.js';
 import { compileFilter, redactView, type RecordFilter } from '../core/record-filter.js';
 import { UsageError } from '../errors.js';
 import { readCheckpointFile, writeCheckpointFile } from '../io/checkpoint-file.js';
-import { jsonLine } from '../render/json-line.js';
 import { formatPretty, formatRaw, formatTemplate, toJsonRecord } from '../render/record.js';
 import { StreamReader, type EndReason, type ReaderStats, type RecordBatch } from './stream-reader.js';
 
@@ -113,8 +112,7 @@ function hasFilter(f: RecordFilter): boolean {
 function formatter(opts: TailOptions, color: Context['out']['color']): (view: RecordView) => string {
   switch (opts.format) {
     case 'json':
-      // jsonLine copies row images from the record's text; a redacted view must be serialized from its objects.
-      return opts.redact ? (view) => JSON.stringify(toJsonRecord(view)) : jsonLine;
+      return (view) => JSON.stringify(toJsonRecord(view));
     case 'raw':
       return formatRaw;
     case 'template': {

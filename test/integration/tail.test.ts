@@ -335,6 +335,35 @@ describe('tail: enhanced fan-out', () => {
     const d = await client.send(new DescribeStreamConsumerCommand({ StreamARN: arn, ConsumerName: 'shared' }));
     expect(d.ConsumerDescription!.ConsumerStatus).toBe('ACTIVE');
   });
+
+  it('re-subscribes after a cut subscription and continues after the last event: nothing skipped or repeated', async () => {
+    const stream = uniqueStreamName('tail-efo-cut');
+    await createStream(client, stream, 1);
+    await putRecords(client, stream, dmsWave(5, 0, 2));
+    // Every subscription is cut 1.5 s after it starts, as AWS ends each after 5 minutes.
+    const proxy = await startFaultProxy({ target: endpoint, seed: 3, rules: [{ operation: 'SubscribeToShard', fault: 'cut', rate: 1, delayMs: 1500 }] });
+    const subscriptions = () => proxy.counts.requests.SubscribeToShard ?? 0;
+    const until = async (check: () => boolean) => {
+      while (!check()) await new Promise((r) => setTimeout(r, 100));
+    };
+    try {
+      const child = spawnCli(['tail', stream, '--from', 'trim-horizon', '--json', '--efo', 'cut-test', '-c', '30'], proxy.endpoint);
+      await child.waitForLines(10);
+      const first = subscriptions();
+      await until(() => subscriptions() > first);
+      await putRecords(client, stream, dmsWave(5, 2, 4));
+      await child.waitForLines(20);
+      const second = subscriptions();
+      await until(() => subscriptions() > second);
+      await putRecords(client, stream, dmsWave(5, 4, 6));
+      const res = await child.done;
+      expect(res.code, res.stderr).toBe(0);
+      expectCompleteAndOrdered(parseLines(res.stdout), 5, 6);
+      expect(proxy.total('cut')).toBeGreaterThanOrEqual(2);
+    } finally {
+      await proxy.stop();
+    }
+  });
 });
 
 describe('tail: checkpoint and resume', () => {
@@ -453,7 +482,7 @@ describe('tail: positions, signals, pipes and errors', () => {
 });
 
 /** Like runCli, but hands back the child so a test can signal it or close its stdout. */
-function spawnCli(args: string[]) {
+function spawnCli(args: string[], cliEndpoint = endpoint) {
   const BIN = fileURLToPath(new URL('../../bin/cdcpipe.js', import.meta.url));
   const child = spawn(process.execPath, [BIN, ...args], {
     env: {
@@ -463,7 +492,7 @@ function spawnCli(args: string[]) {
       AWS_REGION: REGION,
       AWS_CONFIG_FILE: '/nonexistent/aws-config',
       AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
-      AWS_ENDPOINT_URL: endpoint,
+      AWS_ENDPOINT_URL: cliEndpoint,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
