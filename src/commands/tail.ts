@@ -1,7 +1,7 @@
 /** `cdcpipe tail <stream>`: flags and their validation; the reading is src/aws/tail-run.ts (loaded lazily). */
 import type { Command } from 'commander';
 import { action, examples } from './action.js';
-import { parseFromFlag, type FromSpec } from '../core/lineage.js';
+import { normalizeShardId, parseFromFlag, type FromSpec } from '../core/lineage.js';
 import { parseDurationMs, parseEnumFlag, parseEnumListFlag, parseIsoTimeFlag, parseNumberFlag } from '../core/units.js';
 import { UsageError } from '../errors.js';
 import type { TailOptions, TailFormat } from '../aws/tail-run.js';
@@ -76,6 +76,8 @@ function collect(value: string, previous: string[]): string[] {
 async function validate(stream: string, flags: TailFlags, json: boolean, now: Date): Promise<TailOptions> {
   const from: FromSpec = parseFromFlag(flags.from, now);
   const shards = (flags.shard ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  // The form is checked here, before any AWS call; whether the stream has the shard is checked after ListShards.
+  for (const s of shards) if (normalizeShardId(s) === null) throw new UsageError(`--shard: expected a shard id such as shardId-000000000003 or 3, got '${s}'`);
   if (from.kind === 'sequence' && shards.length !== 1) {
     throw new UsageError('--from seq:<n> needs exactly one --shard: a sequence number does not say which shard holds it', 'copy the shardId printed beside the sequence number');
   }

@@ -33,6 +33,7 @@ const CASES: Case[] = [
   // global options, validated before any command runs
   ['global: --endpoint-url not a URL', ['lag', 's1', '--endpoint-url', 'notaurl'], '--endpoint-url'],
   ['global: --region not a region name', ['--region', 'Not_A_Region', 'tail', 's1'], '--region'],
+  ['tail: --shard not a shard id', ['tail', 's1', '--shard', 'bogus'], '--shard'],
   // plan (no AWS at all)
   ['plan: zero records/s', ['plan', '--rps', '0', '--kb', '4'], '--rps'],
   ['plan: --rps missing', ['plan', '--kb', '4'], '--rps'],
