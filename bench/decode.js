@@ -7,22 +7,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { decodeRecord } from '../dist/core/decode.js';
+import { seededRandom } from '../dist/core/random.js';
 
 const FIXTURES = fileURLToPath(new URL('../test/fixtures/', import.meta.url));
 const MIB = 1024 * 1024;
 const TARGET_MIBPS = 100;
 
-/** Deterministic PRNG (mulberry32) so every run decodes the same records. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function fixtureMix() {
   return readdirSync(FIXTURES)
@@ -33,7 +23,7 @@ export function fixtureMix() {
 
 /** `count` DMS records of `targetBytes` each (± a few bytes), in json-unformatted style as DMS writes them. */
 export function dmsRecords(count = 2000, targetBytes = 1024, seed = 42) {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const ops = ['insert', 'update', 'delete'];
   const out = [];
   for (let i = 0; i < count; i++) {

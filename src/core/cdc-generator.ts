@@ -9,6 +9,7 @@
  */
 import { UsageError } from '../errors.js';
 import { KIB } from './units.js';
+import { seededRandom } from './random.js';
 
 export type CdcFormat = 'dms' | 'debezium';
 export type PartitionKeyMode = 'primary-key' | 'schema-table';
@@ -64,17 +65,6 @@ export function parseOpMix(flag: string, raw: string): OpMix {
   return mix;
 }
 
-/** mulberry32: small, fast and good enough for test data; deterministic for a seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface RowState {
   id: number;

@@ -8,6 +8,7 @@
  *   runCli([...], { endpoint: proxy.endpoint }); proxy.counts.injected.GetRecords?.throttle; await proxy.stop();
  */
 import { createServer, request as httpRequest, Agent, type IncomingMessage, type ServerResponse } from 'node:http';
+import { seededRandom } from '../../src/core/random.js';
 
 export type FaultKind =
   /** HTTP 400 ProvisionedThroughputExceededException (the SDK retries it as throttling). */
@@ -69,17 +70,6 @@ const ERROR_BODIES: Partial<Record<FaultKind, { status: number; type: string; me
   'http-500': { status: 500, type: 'InternalFailure', message: 'Internal failure (injected by fault-proxy)' },
 };
 
-/** mulberry32: a tiny seeded PRNG, good enough to pick faults reproducibly. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultProxy> {
   const target = new URL(opts.target);

@@ -5,7 +5,7 @@
  * ErrorCode ProvisionedThroughputExceededException; every other call passes through unchanged.
  */
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
-import { seededRandom } from '../../src/core/cdc-generator.js';
+import { seededRandom } from '../../src/core/random.js';
 
 export interface PutFaultsOptions {
   /** kinesis-local's endpoint, e.g. http://127.0.0.1:4567 */

@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeRecord, type RecordMeta, type RecordView } from '../../src/core/decode.js';
 import { formatPretty, formatRaw, formatTemplate, toJsonRecord } from '../../src/render/record.js';
 import { compileFilter, redactView } from '../../src/core/record-filter.js';
+import { seededRandom } from '../../src/core/random.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const fixture = (name: string) => readFileSync(FIXTURES + name);
@@ -21,17 +22,6 @@ const plain = new Chalk({ level: 0 });
 const filter = compileFilter({ tables: ['*.*'], ops: ['insert', 'control'], grep: /a/g });
 const REDACT = new Set(['id', 'data', 'a']);
 
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomBytes(rand: () => number, length: number): Buffer {
   const b = Buffer.alloc(length);
@@ -96,7 +86,7 @@ const FIXTURE_NAMES = [
 
 describe('decode fuzz (seeded)', () => {
   it('2,000 random byte strings of 0..2 KiB, some behind gzip, KPL or JSON magic', () => {
-    const rand = prng(0xc0ffee);
+    const rand = seededRandom(0xc0ffee);
     const prefixes = [[], [0x1f, 0x8b], [0x1f, 0x8b, 0x08, 0x00], [0xf3, 0x89, 0x9a, 0xc2], [0x7b], [0x5b], [0x22]];
     function* inputs(): Generator<[string, Uint8Array]> {
       for (let i = 0; i < 2000; i++) {
@@ -127,7 +117,7 @@ describe('decode fuzz (seeded)', () => {
   });
 
   it('1 MiB records: a DMS row with a 1 MiB column, 1 MiB of random bytes, 1 MiB of text', () => {
-    const rand = prng(7);
+    const rand = seededRandom(7);
     const big = 'x'.repeat(1024 * 1024);
     const dms = Buffer.from(JSON.stringify({ data: { id: 1, blob: big }, metadata: { 'record-type': 'data', operation: 'insert', 'schema-name': 's', 'table-name': 't' } }));
     expectNoProblems([
@@ -141,7 +131,7 @@ describe('decode fuzz (seeded)', () => {
   });
 
   it('invalid UTF-8 injected into every fixture at 50 seeded positions each', () => {
-    const rand = prng(99);
+    const rand = seededRandom(99);
     const bad = [[0xff], [0xc3], [0x80], [0xed, 0xa0, 0x80] /* surrogate */, [0xf4, 0x90, 0x80, 0x80] /* > U+10FFFF */, [0xc0, 0xaf] /* overlong */];
     function* inputs(): Generator<[string, Uint8Array]> {
       for (const name of FIXTURE_NAMES) {
@@ -178,7 +168,7 @@ describe('decode fuzz (seeded)', () => {
   });
 
   it('corrupted KPL: 300 seeded byte flips, half with the MD5 recomputed so the protobuf decoder sees the damage', () => {
-    const rand = prng(1234);
+    const rand = seededRandom(1234);
     const kpl = fixture('kpl-aggregated-3-records.bin');
     const body = kpl.subarray(4, kpl.length - 16);
     function* inputs(): Generator<[string, Uint8Array]> {
