@@ -24,7 +24,8 @@ export interface AlarmAction {
 const PERIOD_S = 60;
 
 export function alarmPrefix(stream: string): string {
-  return `cdcpipe-${stream}-`;
+  // 'lag-' keeps these apart from the alarms `provision` manages for the same stream (cdcpipe-<stream>-iterator-age …).
+  return `cdcpipe-${stream}-lag-`;
 }
 
 /**

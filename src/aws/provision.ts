@@ -430,7 +430,8 @@ export async function applyPlan(cfg: PipelineConfig, plan: ProvisionPlan, state:
     }
     if (action.resource === 'dms-endpoint' && opts.testConnection) await testConnection(ctx, opts);
   }
-  if (opts.testConnection && !plan.actions.some((a) => a.resource === 'dms-endpoint' && a.action !== 'none')) await testConnection(ctx, opts);
+  // The endpoint was tested above only when this run created or updated it.
+  if (opts.testConnection && !plan.actions.some((a) => a.resource === 'dms-endpoint' && (a.action === 'create' || a.action === 'update'))) await testConnection(ctx, opts);
   return result;
 }
 

@@ -467,7 +467,8 @@ export async function runReshard(io: ReshardIo, opts: ReshardOptions): Promise<R
   const planned = result(false, predicted, true);
   if (steps.length === 0) {
     io.info(`nothing to do: ${describeNothing(mode, open.length)}`);
-    if (mode.kind === 'rebalance' && (await readRebalanceTag(kinesis, stream)) !== undefined) await removeRebalanceTag(kinesis, stream);
+    // A finished rebalance leaves its resume tag only when it was interrupted after its last call; --dry-run changes nothing.
+    if (!opts.dryRun && mode.kind === 'rebalance' && (await readRebalanceTag(kinesis, stream)) !== undefined) await removeRebalanceTag(kinesis, stream);
     return finish();
   }
   if (opts.dryRun) return planned;

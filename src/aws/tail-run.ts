@@ -80,10 +80,10 @@ export async function runTail(ctx: Context, opts: TailOptions): Promise<void> {
   // The entry point closes the context when stdout's pipe is closed (EPIPE): stop reading then.
   ctx.onClose(() => finish('pipe-closed'));
 
-  let interrupts = 0;
   const onSigint = () => {
-    // Ctrl-C: stop reading, flush, write the checkpoint, print the summary, exit 0. A second one quits at once.
-    if (++interrupts > 1) process.exit(130);
+    // Ctrl-C: stop reading, flush, write the checkpoint, print the summary, exit 0. The handler is
+    // removed at once, so a second Ctrl-C gets Node's default behaviour and ends the process.
+    process.off('SIGINT', onSigint);
     reader.stop();
   };
   process.on('SIGINT', onSigint);

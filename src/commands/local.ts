@@ -77,7 +77,7 @@ export function register(program: Command): void {
         // stop() sends SIGTERM (SIGKILL after 3 s) unless the server already exited, and waits for it.
         await server.stop();
         await server.exited;
-        if (ctx.global.json) ctx.out.line({ event: 'stopped', endpoint });
+        if (ctx.global.json) ctx.out.line({ schemaVersion: 1, event: 'stopped', endpoint });
         else ctx.out.info('kinesis-local stopped');
       }),
     );

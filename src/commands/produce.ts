@@ -4,7 +4,7 @@ import { UsageError } from '../errors.js';
 import { CDC_FORMATS, CdcGenerator, MAX_TABLES, PARTITION_KEY_MODES, parseOpMix, type GeneratorOptions } from '../core/cdc-generator.js';
 import { planCapacity } from '../core/capacity.js';
 import { checkLoad } from '../core/load-check.js';
-import { RECORD_ABSOLUTE_MAX_BYTES } from '../core/limits.js';
+import { RECORD_ABSOLUTE_MAX_BYTES, RECORD_DEFAULT_MAX_BYTES } from '../core/limits.js';
 import { formatDurationMs, KIB, MIB, parseDurationFlag, parseEnumFlag, parseNumberFlag, formatNumber } from '../core/units.js';
 
 interface ProduceFlags {
@@ -71,6 +71,10 @@ export function register(program: Command): void {
         // With schema-table partitioning, a table's share of the traffic all lands on one key (and shard).
         const plan = planCapacity({ rps, kb, ...(gen.partitionKey === 'schema-table' ? { skew: 1 / gen.tables } : {}) });
 
+        if (createShards !== undefined && kb * KIB + KIB > RECORD_DEFAULT_MAX_BYTES) {
+          // Checked before the stream is created: a new stream has the default 1 MiB record limit.
+          throw new UsageError(`--kb: ${kb} KiB records do not fit the ${RECORD_DEFAULT_MAX_BYTES / KIB} KiB record limit of a stream created by --create-shards`, 'create the stream with a larger MaxRecordSizeInKiB first, or lower --kb');
+        }
         const { prepareStream, produce } = await import('../aws/producer.js');
         const kinesis = await (await ctx.aws()).kinesis();
         const target = await prepareStream(kinesis, stream!, { createShards });

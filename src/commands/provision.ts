@@ -71,7 +71,7 @@ async function run(ctx: Context, _args: string[], opts: ProvisionOptions): Promi
   if (opts.printPolicies) {
     const roles = rolePolicies(cfg, await svc.readPolicyRefs(cfg, clients.kinesis, await aws.region()));
     if (ctx.out.json) ctx.out.document({ roles });
-    else if (roles.length === 0) ctx.out.info('no roles needed: the file has no dms or firehose section');
+    else if (roles.length === 0) ctx.out.result('no roles needed: the file has no dms or firehose section');
     else for (const r of roles) ctx.out.result(`# ${r.role} role ${r.roleName}\n# trust policy\n${JSON.stringify(r.trustPolicy, null, 2)}\n# permissions (inline policy ${r.policyName})\n${JSON.stringify(r.policy, null, 2)}\n`);
     return;
   }

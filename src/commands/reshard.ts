@@ -4,7 +4,7 @@ import { action, examples } from './action.js';
 import type { Context } from '../context.js';
 import { AbortError, UsageError } from '../errors.js';
 import { parseHashKey } from '../core/hash-range.js';
-import { MAX_SHARDS_PER_UPDATE, UPDATE_SHARD_COUNT_CALLS_PER_24H } from '../core/limits.js';
+import { MAX_SHARDS_PER_UPDATE, PARTITION_KEY_MAX_CHARS, UPDATE_SHARD_COUNT_CALLS_PER_24H } from '../core/limits.js';
 import { parseDurationFlag, parseNumberFlag } from '../core/units.js';
 import { renderTable } from '../render/table.js';
 import type { ReshardMode, ReshardResult, ShardRow } from '../aws/reshard.js';
@@ -112,7 +112,7 @@ function parseMode(f: ReshardFlags): ReshardMode {
         if (parsed === null) throw new UsageError(`--at: expected a decimal hash key 0..340282366920938463463374607431768211455, got '${f.at}'`);
         at = parsed;
       }
-      if (f.atKey !== undefined && (f.atKey.length < 1 || f.atKey.length > 256)) throw new UsageError('--at-key: expected a partition key of 1..256 characters');
+      if (f.atKey !== undefined && (f.atKey.length < 1 || f.atKey.length > PARTITION_KEY_MAX_CHARS)) throw new UsageError(`--at-key: expected a partition key of 1..${PARTITION_KEY_MAX_CHARS} characters`);
       return { kind: 'split', shardId: f.split!, ...(at !== undefined ? { at } : {}), ...(f.atKey !== undefined ? { atKey: f.atKey } : {}) };
     }
     case 'merge': {

@@ -74,10 +74,6 @@ export function deviationFromEven(r: HashRange, n: number): number {
   return Math.abs(shareOf(r) * n - 1);
 }
 
-export function keyShare(hashKey: bigint): number {
-  return Number((hashKey * 10n ** 15n) / HASH_SPACE) / 1e15;
-}
-
 /** Starting hash keys of shards 1..n−1 when the space is cut into n equal ranges: ⌊k·2^128 / n⌋. */
 export function evenBoundaries(n: number): bigint[] {
   assertCount(n);

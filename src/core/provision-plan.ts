@@ -898,10 +898,6 @@ export function planProvision(cfg: PipelineConfig, observed: ObservedState, refs
   return { actions, warnings, ...(shardCount !== undefined ? { shardCount } : {}) };
 }
 
-export function hasChanges(plan: ProvisionPlan): boolean {
-  return plan.actions.some((a) => a.action !== 'none');
-}
-
 // ---------------------------------------------------------------- CloudFormation
 
 type Cfn = Record<string, unknown>;

@@ -104,7 +104,7 @@ describe('--alarm (mock)', () => {
     const defs = alarmDefinitions({ stream: 'orders', thresholdMs: 120_000, snsTopicArn: TOPIC });
     expect(defs).toEqual<PutMetricAlarmCommandInput[]>([
       {
-        AlarmName: 'cdcpipe-orders-iterator-age',
+        AlarmName: 'cdcpipe-orders-lag-iterator-age',
         AlarmDescription: 'cdcpipe lag: stream orders (max over every consumer application) is more than 120000 ms behind for 3 minutes',
         Namespace: 'AWS/Kinesis',
         MetricName: 'GetRecords.IteratorAgeMilliseconds',
@@ -120,7 +120,7 @@ describe('--alarm (mock)', () => {
         OKActions: [TOPIC],
       },
       {
-        AlarmName: 'cdcpipe-orders-idle-consumer',
+        AlarmName: 'cdcpipe-orders-lag-idle-consumer',
         AlarmDescription: 'cdcpipe lag: records arrive on orders but no GetRecords call succeeds for 5 minutes',
         Metrics: [
           { Id: 'incoming', MetricStat: { Metric: { Namespace: 'AWS/Kinesis', MetricName: 'IncomingRecords', Dimensions: [{ Name: 'StreamName', Value: 'orders' }] }, Period: 60, Stat: 'Sum' }, ReturnData: false },
@@ -136,7 +136,7 @@ describe('--alarm (mock)', () => {
         OKActions: [TOPIC],
       },
       {
-        AlarmName: 'cdcpipe-orders-write-throttled',
+        AlarmName: 'cdcpipe-orders-lag-write-throttled',
         AlarmDescription: 'cdcpipe lag: writes to orders are throttled (WriteProvisionedThroughputExceeded) in 3 of 5 minutes',
         Namespace: 'AWS/Kinesis',
         MetricName: 'WriteProvisionedThroughputExceeded',
@@ -157,12 +157,12 @@ describe('--alarm (mock)', () => {
   it('an enhanced fan-out consumer gets its own iterator-age and idle alarms (MillisBehindLatest, SubscribeToShardEvent.Success)', () => {
     const [age, idle] = alarmDefinitions({ stream: 'orders', thresholdMs: 60_000, efoConsumer: 'search-sync' });
     expect(age).toMatchObject({
-      AlarmName: 'cdcpipe-orders-efo-search-sync-iterator-age',
+      AlarmName: 'cdcpipe-orders-lag-efo-search-sync-iterator-age',
       MetricName: 'SubscribeToShardEvent.MillisBehindLatest',
       Dimensions: [{ Name: 'StreamName', Value: 'orders' }, { Name: 'ConsumerName', Value: 'search-sync' }],
     });
     expect(age).not.toHaveProperty('AlarmActions');
-    expect(idle!.AlarmName).toBe('cdcpipe-orders-efo-search-sync-idle-consumer');
+    expect(idle!.AlarmName).toBe('cdcpipe-orders-lag-efo-search-sync-idle-consumer');
     expect(idle!.Metrics![1]!.MetricStat!.Metric!.MetricName).toBe('SubscribeToShardEvent.Success');
   });
 
@@ -181,24 +181,24 @@ describe('--alarm (mock)', () => {
 
     const first = await planAlarms(cw, opts);
     expect(first.map((a) => [a.action, a.name])).toEqual([
-      ['create', 'cdcpipe-orders-iterator-age'],
-      ['create', 'cdcpipe-orders-idle-consumer'],
-      ['create', 'cdcpipe-orders-write-throttled'],
+      ['create', 'cdcpipe-orders-lag-iterator-age'],
+      ['create', 'cdcpipe-orders-lag-idle-consumer'],
+      ['create', 'cdcpipe-orders-lag-write-throttled'],
     ]);
     await applyAlarms(cw, first);
-    expect(cwMock.commandCalls(DescribeAlarmsCommand)[0]!.args[0].input).toEqual({ AlarmNamePrefix: 'cdcpipe-orders-', AlarmTypes: ['MetricAlarm'] });
+    expect(cwMock.commandCalls(DescribeAlarmsCommand)[0]!.args[0].input).toEqual({ AlarmNamePrefix: 'cdcpipe-orders-lag-', AlarmTypes: ['MetricAlarm'] });
 
     const second = await planAlarms(cw, { ...opts, thresholdMs: 300_000 });
     expect(second.map((a) => [a.action, a.name])).toEqual([
-      ['update', 'cdcpipe-orders-iterator-age'],
-      ['update', 'cdcpipe-orders-idle-consumer'],
-      ['update', 'cdcpipe-orders-write-throttled'],
+      ['update', 'cdcpipe-orders-lag-iterator-age'],
+      ['update', 'cdcpipe-orders-lag-idle-consumer'],
+      ['update', 'cdcpipe-orders-lag-write-throttled'],
     ]);
     await applyAlarms(cw, second);
 
     const puts = cwMock.commandCalls(PutMetricAlarmCommand).map((c) => c.args[0].input.AlarmName);
     expect(puts).toEqual([...first, ...second].map((a) => a.name));
-    expect([...store.keys()].sort()).toEqual(['cdcpipe-orders-idle-consumer', 'cdcpipe-orders-iterator-age', 'cdcpipe-orders-write-throttled']);
-    expect(store.get('cdcpipe-orders-iterator-age')!.Threshold).toBe(300_000);
+    expect([...store.keys()].sort()).toEqual(['cdcpipe-orders-lag-idle-consumer', 'cdcpipe-orders-lag-iterator-age', 'cdcpipe-orders-lag-write-throttled']);
+    expect(store.get('cdcpipe-orders-lag-iterator-age')!.Threshold).toBe(300_000);
   });
 });

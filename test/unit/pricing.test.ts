@@ -147,6 +147,7 @@ describe('bundled price tables', () => {
     expect(t.region).toBe(region);
     expect(t.asOf).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(t.sources.length).toBeGreaterThan(0);
+    expect(Array.isArray(t.unconfirmed ?? [])).toBe(true);
     for (const path of t.unconfirmed ?? []) expect(path).toMatch(/^[a-z0-9]+\.[A-Za-z0-9.[\]"]+$/);
   });
   it('the built-in us-east-1 Kinesis rates equal data/prices/us-east-1.json', () => {
