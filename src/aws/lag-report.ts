@@ -12,7 +12,6 @@ import {
   firehoseMetricSpecs,
   getMetricSeries,
   metricPeriodS,
-  readCheckpointFile,
   resolveDmsTask,
   scanLeaseTable,
   streamMetricSpecs,
@@ -34,6 +33,7 @@ import {
 } from '../core/lag-model.js';
 import { evaluateShard, worstStatus, type LagSample, type Liveness, type StatusResult } from '../core/lag-status.js';
 import { UsageError } from '../errors.js';
+import { readCheckpointFile } from '../io/checkpoint-file.js';
 
 export type LagSource =
   | { kind: 'kcl'; app: string; table: string }
@@ -203,11 +203,12 @@ async function collectPositions(
         })),
       };
     }
-    const cp = await readCheckpointFile(source.path);
+    const cp = await readCheckpointFile(source.path, '--checkpoint');
     if (cp.stream !== opts.stream) throw new UsageError(`--checkpoint: '${source.path}' is a checkpoint of stream '${cp.stream}', not '${opts.stream}'`);
     return {
       atMs,
-      activityMs: cp.updatedAtMs,
+      // parseCheckpoint has checked updatedAt is an ISO-8601 time.
+      activityMs: Date.parse(cp.updatedAt),
       positions: Object.entries(cp.shards).map(([shardId, e]) => ({
         shardId,
         position: e.closed ? { kind: 'SHARD_END' as const } : { kind: 'sequence' as const, sequenceNumber: e.sequenceNumber, ...(e.subSequenceNumber ? { subSequenceNumber: e.subSequenceNumber } : {}) },

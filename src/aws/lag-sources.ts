@@ -1,9 +1,8 @@
 /**
- * Where lag comes from: the KCL lease table (DynamoDB Scan), a tail checkpoint file, and CloudWatch
+ * Where lag comes from: the KCL lease table (DynamoDB Scan) and CloudWatch
  * (enhanced fan-out consumers, stream metrics, DMS and Firehose stages). Clients come in as
  * parameters so the CloudWatch/DMS parts can be tested with aws-sdk-client-mock.
  */
-import { readFile } from 'node:fs/promises';
 import { paginateScan, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { paginateGetMetricData, paginateListMetrics, type CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import {
@@ -11,10 +10,9 @@ import {
   DescribeReplicationTasksCommand,
   type DatabaseMigrationServiceClient,
 } from '@aws-sdk/client-database-migration-service';
-import { parseCheckpoint, type CheckpointShard } from '../core/checkpoint.js';
 import { parseLeaseItem, type Lease } from '../core/lag-model.js';
 import { GETMETRICDATA_MAX_QUERIES } from '../core/limits.js';
-import { NotFoundError, UsageError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
 import { isAwsError } from './errors.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -69,30 +67,6 @@ function fromAttribute(v: AttributeValue): unknown {
   if (v.L) return v.L.map(fromAttribute);
   if (v.M) return fromAttributeMap(v.M);
   return undefined;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Tail checkpoint file (format and parser: src/core/checkpoint.ts, owned by tail)
-// ---------------------------------------------------------------------------------------------
-
-export interface CheckpointSnapshot {
-  stream: string;
-  updatedAtMs: number;
-  shards: Record<string, CheckpointShard>;
-}
-
-/** Reads the checkpoint `tail --checkpoint` writes; UsageError naming the file when it is missing or malformed. */
-export async function readCheckpointFile(path: string): Promise<CheckpointSnapshot> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`--checkpoint: cannot read '${path}' (${code ?? String(err)}); expected a checkpoint file written by 'cdcpipe tail --checkpoint'`);
-  }
-  const cp = parseCheckpoint(text, path);
-  // parseCheckpoint has checked updatedAt is an ISO-8601 time.
-  return { stream: cp.stream, updatedAtMs: Date.parse(cp.updatedAt), shards: cp.shards };
 }
 
 // ---------------------------------------------------------------------------------------------
