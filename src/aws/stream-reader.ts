@@ -16,6 +16,7 @@
  * - Backpressure: the consumer gets one batch at a time and the shard that produced it makes no further
  *   call until the consumer's promise resolves; memory holds at most one batch per busy shard.
  */
+import { isAscii } from 'node:buffer';
 import {
   DeregisterStreamConsumerCommand,
   DescribeStreamConsumerCommand,
@@ -595,7 +596,8 @@ function fastRecords(command: GetRecordsCommand): { records?: _Record[] } {
     const body = Buffer.concat(chunks);
     let doc: { Records?: WireRecord[] } & Record<string, unknown>;
     try {
-      doc = JSON.parse(body.toString('utf8')) as typeof doc;
+      // An all-ASCII body (the usual: base64 data, ASCII keys) is read as latin1, a plain copy; utf8 decoding checks every byte.
+      doc = JSON.parse(isAscii(body) ? body.toString('latin1') : body.toString('utf8')) as typeof doc;
     } catch {
       response.body = body;
       return result;

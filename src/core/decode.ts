@@ -432,15 +432,28 @@ function debeziumView(doc: Record<string, unknown>): CdcView | null {
  */
 export function changedColumns(data: Record<string, unknown> | null, before: Record<string, unknown> | null): string[] | null {
   if (data === null || before === null) return null;
-  const beforeKeys = Object.keys(before);
-  if (beforeKeys.length === 0) return null;
-  const dataKeys = Object.keys(data);
-  if (beforeKeys.length < dataKeys.length && beforeKeys.every((k) => Object.hasOwn(data, k))) return null;
+  // One pass over data, no key arrays and no own-property call per column: this runs for every update
+  // record a tail reads. An own-property check is needed only when before[k] may come from
+  // Object.prototype: a missing value, a function (never a JSON value), or the key __proto__.
   const changed: string[] = [];
-  for (const k of dataKeys) {
-    if (!Object.hasOwn(before, k) || !sameJson(before[k], data[k])) changed.push(k);
+  let dataCount = 0;
+  let shared = 0;
+  for (const k in data) {
+    dataCount++;
+    const b = before[k];
+    if ((b === undefined || typeof b === 'function' || k === '__proto__') && !Object.hasOwn(before, k)) {
+      changed.push(k);
+      continue;
+    }
+    shared++;
+    const d = data[k];
+    if (b !== d && !sameJson(b, d)) changed.push(k);
   }
-  for (const k of beforeKeys) {
+  let beforeCount = 0;
+  for (const _ in before) beforeCount++;
+  if (beforeCount === 0) return null;
+  if (shared === beforeCount) return beforeCount < dataCount ? null : changed;
+  for (const k in before) {
     if (!Object.hasOwn(data, k)) changed.push(k);
   }
   return changed;

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { changedColumns, decodeRecord, MAX_JSON_DEPTH, type CdcView, type RecordMeta, type RecordView } from '../../src/core/decode.js';
+import { seededRandom } from '../../src/core/random.js';
 import { aggregate } from '../helpers/kpl.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -492,7 +493,40 @@ describe('changedColumns', () => {
     { name: 'same keys → the differing ones', data: { id: 1, a: 2 }, before: { id: 1, a: 3 }, out: ['a'] },
     { name: 'no data → null', data: null, before: { id: 1 }, out: null },
     { name: 'before with a key data lacks is not a subset → compared', data: { id: 1, a: 2 }, before: { x: 1 }, out: ['id', 'a', 'x'] },
+    { name: 'identical images → none', data: { id: 1, a: [1, { b: 2 }] }, before: { id: 1, a: [1, { b: 2 }] }, out: [] },
+    { name: 'nested values compared deeply', data: { id: 1, a: { b: [1, 2] } }, before: { id: 1, a: { b: [1, 3] } }, out: ['a'] },
+    { name: 'empty before → null', data: { id: 1 }, before: {}, out: null },
+    {
+      name: 'columns named like Object.prototype members are not taken from it',
+      data: JSON.parse('{"constructor":1,"toString":"x","__proto__":2,"id":1}') as Record<string, unknown>,
+      before: JSON.parse('{"toString":"x","id":1,"other":2}') as Record<string, unknown>,
+      out: ['constructor', '__proto__', 'other'],
+    },
   ])('$name', ({ data, before, out }) => {
     expect(changedColumns(data, before)).toEqual(out);
+  });
+
+  it('agrees with the plain definition on 2,000 random image pairs', () => {
+    // The definition, written for clarity: data's columns that before lacks or holds differently, then before's columns data lacks.
+    const reference = (data: Record<string, unknown>, before: Record<string, unknown>): string[] | null => {
+      const dk = Object.keys(data);
+      const bk = Object.keys(before);
+      if (bk.length === 0) return null;
+      if (bk.length < dk.length && bk.every((k) => Object.hasOwn(data, k))) return null;
+      return [...dk.filter((k) => !Object.hasOwn(before, k) || JSON.stringify(before[k]) !== JSON.stringify(data[k])), ...bk.filter((k) => !Object.hasOwn(data, k))];
+    };
+    const random = seededRandom(20261127);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+    const keys = ['id', 'a', 'b', 'status', 'constructor', 'toString', '__proto__', 'valueOf'];
+    const values = [1, 2, 'x', 'y', null, true, [1], [2], { c: 1 }, { c: 2 }];
+    const image = () => {
+      const parts = keys.filter(() => random() < 0.5).map((k) => `${JSON.stringify(k)}:${JSON.stringify(pick(values))}`);
+      return JSON.parse(`{${parts.join(',')}}`) as Record<string, unknown>;
+    };
+    for (let i = 0; i < 2000; i++) {
+      const data = image();
+      const before = random() < 0.3 ? (JSON.parse(JSON.stringify(data)) as Record<string, unknown>) : image();
+      expect(changedColumns(data, before), JSON.stringify({ data, before })).toEqual(reference(data, before));
+    }
   });
 });
