@@ -4,11 +4,11 @@
 //
 //   (a) start-up        bench/startup.js           cdcpipe plan / --version vs `node -e 0` (wall, median; and CPU, mean)
 //   (b) decode          bench/decode.js            records/s and MiB/s per CPU second vs a bare JSON.parse loop
-//   (c) tail CPU        bench/tail-cpu.js          CPU s per 10k records vs a bare SDK GetRecords loop (own kinesis-local)
+//   (c) tail CPU        bench/tail-cpu.js          CPU s over 20k records vs a bare SDK GetRecords loop (own kinesis-local)
 //   (d) lag / reshard   bench/scale.js             AWS calls and wall time on 1,000 / 10,000 simulated shards (mocked SDK)
 //   (e) provision       bench/provision-converge.js mutating calls on a re-run (mocked SDK)
 //
-//   node bench/run.js [--only a,b,c,d,e] [--tail-records 10000] [--tail-rounds 3] [--startup-runs 9]
+//   node bench/run.js [--only a,b,c,d,e] [--tail-records 20000] [--tail-rounds 5] [--startup-runs 9]
 // Not part of `npm test`: the figures depend on the machine; docs/performance.md records the latest run.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -24,8 +24,9 @@ const HERE = fileURLToPath(new URL('.', import.meta.url));
 const { values } = parseArgs({
   options: {
     only: { type: 'string', default: 'a,b,c,d,e' },
-    'tail-records': { type: 'string', default: '10000' },
-    'tail-rounds': { type: 'string', default: '3' },
+    // The tail issue states its target at 20,000 records; the ratio moves with the count (fixed start-up vs per record).
+    'tail-records': { type: 'string', default: '20000' },
+    'tail-rounds': { type: 'string', default: '5' },
     'startup-runs': { type: 'string', default: '9' },
   },
 });
@@ -167,7 +168,8 @@ if (f.decode) {
 }
 if (f.tailCpu && !f.tailCpu.error) {
   const t = f.tailCpu;
-  rows.push(['(c) tail CPU per 10k records', `${t.tailCpuSecondsPer10k.toFixed(2)} CPU s`, `bare GetRecords loop: ${t.bareCpuSecondsPer10k.toFixed(2)} CPU s`, `${t.ratio.toFixed(2)}×`, `≤ ${t.target}×`, met(t.pass)]);
+  const label = `(c) tail --json CPU, ${t.records.toLocaleString('en-US')} records, median of ${t.rounds}`;
+  rows.push([label, `${t.tail.cpuSeconds.toFixed(2)} CPU s`, `bare GetRecords loop: ${t.bareGetRecordsLoop.cpuSeconds.toFixed(2)} CPU s`, `${t.ratio.toFixed(2)}×`, `≤ ${t.target}×`, met(t.pass)]);
 }
 if (f.scale) {
   for (const [n, s] of Object.entries(f.scale.sizes)) {

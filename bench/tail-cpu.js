@@ -3,7 +3,7 @@
 // beside a bare AWS SDK GetRecords loop over the same stream, both as fresh processes in the same run and
 // alternated so drift in machine load hits both. Target: tail ≤ 1.3 × the bare loop.
 //
-//   npx tsc -p tsconfig.build.json && node bench/tail-cpu.js [--records 20000] [--shards 2] [--rounds 3] [--json]
+//   npm run build && node bench/tail-cpu.js [--records 20000] [--shards 2] [--rounds 5] [--json]
 //
 // Each measured process gets a preload (node --import) that writes its own process.cpuUsage() at exit,
 // so start-up (Node, the SDK) counts on both sides, exactly as a user pays it.
@@ -25,7 +25,7 @@ const { values } = parseArgs({
     stream: { type: 'string' },
     records: { type: 'string', default: '20000' },
     shards: { type: 'string', default: '2' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
     json: { type: 'boolean', default: false },
     // reuse a server and stream set up before (a 20k-record load into kinesis-local takes minutes on a busy machine)
     endpoint: { type: 'string' },
