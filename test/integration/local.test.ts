@@ -33,8 +33,11 @@ afterEach(async () => {
   }
 });
 
-/** Starts `cdcpipe local …` and resolves once it has printed its endpoint (or the given line). */
-async function startLocal(args: string[], waitFor: RegExp = /AWS_ENDPOINT_URL|"listening"/): Promise<LocalServer> {
+/**
+ * Starts `cdcpipe local …` and resolves once it has printed its endpoint (or the given line). Text mode
+ * prints its two export lines in two writes: this waits for the second, so a test never reads half of them.
+ */
+async function startLocal(args: string[], waitFor: RegExp = /placeholders|"listening"/): Promise<LocalServer> {
   const child = spawn(process.execPath, [BIN, 'local', ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME }, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
