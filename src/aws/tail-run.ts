@@ -128,7 +128,7 @@ function formatter(opts: TailOptions, color: Context['out']['color']): (view: Re
 /** One stderr line: records per shard, undecodable records, throttles retried. */
 export function summary(stats: ReaderStats, reason: EndReason | 'pipe-closed', elapsedMs: number): string {
   // formatNumber and a plain sort, not toLocaleString/localeCompare: loading ICU cost ~50 ms CPU per tail.
-  const n = (x: number) => formatNumber(x);
+  const n = formatNumber;
   const perShard = [...stats.recordsPerShard].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, count]) => `${id} ${n(count)}`);
   const parts = [
     `${n(stats.records)} records${perShard.length ? ` (${perShard.join(', ')})` : ''}`,
