@@ -10,7 +10,7 @@ import { compileFilter, redactView, type RecordFilter } from '../core/record-fil
 import { formatNumber } from '../core/units.js';
 import { UsageError } from '../errors.js';
 import { readCheckpointFile, writeCheckpointFile } from '../io/checkpoint-file.js';
-import { formatPretty, formatRaw, formatTemplate, toJsonRecord } from '../render/record.js';
+import { formatJsonLine, formatPretty, formatRaw, formatTemplate } from '../render/record.js';
 import { StreamReader, type EndReason, type ReaderStats, type RecordBatch } from './stream-reader.js';
 
 export type TailFormat = 'pretty' | 'json' | 'raw' | 'template';
@@ -113,7 +113,7 @@ function hasFilter(f: RecordFilter): boolean {
 function formatter(opts: TailOptions, color: Context['out']['color']): (view: RecordView) => string {
   switch (opts.format) {
     case 'json':
-      return (view) => JSON.stringify(toJsonRecord(view));
+      return formatJsonLine;
     case 'raw':
       return formatRaw;
     case 'template': {

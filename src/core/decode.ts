@@ -67,6 +67,16 @@ export interface RecordView {
    * raw output use it without re-serializing. Not part of the JSON output; redactView drops it.
    */
   text?: string;
+  /**
+   * cdc.data and cdc.before as JSON text copied from the record (DMS single-line records only, see
+   * splitDmsText), so `tail --json` need not serialize the parsed rows again. Dropped with `text` by redactView.
+   */
+  rowJson?: RowJson;
+}
+
+export interface RowJson {
+  data: string;
+  before: string;
 }
 
 /**
@@ -258,22 +268,31 @@ function decodeAggregate(bytes: Buffer, base: BaseView, compressed: 'gzip' | und
 function decodePayload(bytes: Buffer, base: BaseView, compressed: 'gzip' | undefined): RecordView {
   const first = firstNonSpace(bytes);
   const looksLikeJson = first === 0x7b /* { */ || first === 0x5b; /* [ */
-  if (!isUtf8(bytes)) {
-    if (looksLikeJson) return errorView(base, bytes, 'invalid UTF-8 in a JSON payload', compressed);
-    const view = newView(base, 'binary', null, compressed);
-    view.payloadBase64 = bytes.toString('base64');
-    return view;
+  let text: string;
+  if (looksLikeJson) {
+    // Invalid UTF-8 decodes to U+FFFD, so only a text holding one needs the byte check (a native call that
+    // cost more than the decode of a 1 KiB record). The check runs first for other payloads: binary ones are
+    // not decoded in vain.
+    text = bytes.toString('utf8');
+    if (text.includes('\ufffd') && !isUtf8(bytes)) return errorView(base, bytes, 'invalid UTF-8 in a JSON payload', compressed);
+  } else {
+    if (!isUtf8(bytes)) {
+      const view = newView(base, 'binary', null, compressed);
+      view.payloadBase64 = bytes.toString('base64');
+      return view;
+    }
+    text = bytes.toString('utf8');
   }
-  const text = bytes.toString('utf8');
   if (looksLikeJson || mayStartJsonScalar(first)) {
+    const split = first === 0x7b ? splitDmsText(text) : undefined;
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      parsed = split ? split.doc : JSON.parse(text);
     } catch (err) {
       if (looksLikeJson) return errorView(base, bytes, `invalid JSON: ${message(err)}`, compressed);
       return textView(base, text, compressed);
     }
-    if (parsed !== null && typeof parsed === 'object' && exceedsDepth(parsed, 0)) {
+    if (parsed !== null && typeof parsed === 'object' && openingBracketsExceed(text, MAX_JSON_DEPTH) && exceedsDepth(parsed, 0)) {
       return errorView(base, bytes, `JSON nested deeper than ${MAX_JSON_DEPTH} levels`, compressed);
     }
     let view: RecordView | undefined;
@@ -288,9 +307,53 @@ function decodePayload(bytes: Buffer, base: BaseView, compressed: 'gzip' | undef
     view ??= newView(base, 'json', null, compressed);
     view.payload = parsed;
     view.text = text;
+    const cdc = view.cdc;
+    if (split && cdc && view.format === 'dms') {
+      // A row that is not an object is shown as null (dmsView); only an object's own text can stand for it.
+      view.rowJson = { data: cdc.data === null ? 'null' : split.dataJson, before: cdc.before === null ? 'null' : (split.beforeJson ?? 'null') };
+    }
     return view;
   }
   return textView(base, text, compressed);
+}
+
+/**
+ * DMS writes a single-line record (MessageFormat json-unformatted) as `{"data":D,"before-image":B,"metadata":M}`,
+ * B only with BeforeImageSettings. Such a text is cut at those literal member names and D, B and M are parsed
+ * one by one. The cut is right by construction: when every piece parses, the text is exactly that object, so
+ * the result equals JSON.parse of the whole text; when a name also occurs inside a row, a piece is cut short,
+ * fails to parse, and the caller parses the whole text instead. The pieces cost the same to parse as the whole;
+ * what is gained is D and B as text, which `tail --json` copies into its line: serializing the parsed rows
+ * again cost more CPU than parsing them (docs/performance.md). Texts holding a line break are left to the
+ * whole parse: a copied row must not break the one-object-per-line output.
+ */
+const DMS_HEAD = '{"data":';
+const DMS_BEFORE_IMAGE = ',"before-image":';
+const DMS_METADATA = ',"metadata":';
+
+interface DmsSplit {
+  doc: Record<string, unknown>;
+  dataJson: string;
+  beforeJson: string | undefined;
+}
+
+export function splitDmsText(text: string): DmsSplit | undefined {
+  if (!text.startsWith(DMS_HEAD) || text.charCodeAt(text.length - 1) !== 0x7d /* } */) return undefined;
+  if (text.includes('\n') || text.includes('\r')) return undefined;
+  const m = text.lastIndexOf(DMS_METADATA);
+  if (m < DMS_HEAD.length) return undefined;
+  const b = text.indexOf(DMS_BEFORE_IMAGE, DMS_HEAD.length);
+  const hasBefore = b >= 0 && b < m;
+  const dataJson = text.slice(DMS_HEAD.length, hasBefore ? b : m);
+  const beforeJson = hasBefore ? text.slice(b + DMS_BEFORE_IMAGE.length, m) : undefined;
+  try {
+    const doc: Record<string, unknown> = { data: JSON.parse(dataJson) as unknown };
+    if (beforeJson !== undefined) doc['before-image'] = JSON.parse(beforeJson) as unknown;
+    doc.metadata = JSON.parse(text.slice(m + DMS_METADATA.length, text.length - 1)) as unknown;
+    return { doc, dataJson, beforeJson };
+  } catch {
+    return undefined;
+  }
 }
 
 function textView(base: BaseView, text: string, compressed: 'gzip' | undefined): RecordView {
@@ -319,6 +382,17 @@ function firstNonSpace(b: Buffer): number {
 /** A string, number, true, false or null can be a whole JSON text too (RFC 8259 §2). */
 function mayStartJsonScalar(c: number): boolean {
   return c === 0x22 || c === 0x2d || (c >= 0x30 && c <= 0x39) || c === 0x74 || c === 0x66 || c === 0x6e;
+}
+
+/**
+ * Each level of nesting opens with its own { or [, so a text with at most `limit` of them (inside strings or
+ * not) cannot nest deeper than that. Counting them with indexOf is much cheaper than walking the parsed value.
+ */
+function openingBracketsExceed(text: string, limit: number): boolean {
+  let n = 0;
+  for (let i = text.indexOf('{'); i !== -1; i = text.indexOf('{', i + 1)) if (++n > limit) return true;
+  for (let i = text.indexOf('['); i !== -1; i = text.indexOf('[', i + 1)) if (++n > limit) return true;
+  return false;
 }
 
 /** Bounded recursion: returns as soon as MAX_JSON_DEPTH is passed, so the walk itself cannot overflow. */

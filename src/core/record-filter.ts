@@ -70,13 +70,15 @@ export function payloadText(view: RecordView): string {
 
 /**
  * Masks the named columns in data and before-image, at any depth, and in the parsed payload (so --format raw,
- * %p and JSON output show the masked document). The decoded text is dropped because it still holds the values.
+ * %p and JSON output show the masked document). The decoded text and the rows' JSON text are dropped because
+ * they still hold the values.
  * Undecodable records keep their bytes: there is no structure to mask. Column names match exactly.
  */
 export function redactView(view: RecordView, columns: ReadonlySet<string>): RecordView {
   if (columns.size === 0) return view;
   const out: RecordView = { ...view };
   delete out.text;
+  delete out.rowJson;
   if (view.cdc) {
     out.cdc = {
       ...view.cdc,

@@ -6,11 +6,12 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import { decodeRecord, type RecordMeta, type RecordView } from '../../src/core/decode.js';
-import { formatPretty, formatRaw, formatTemplate, toJsonRecord } from '../../src/render/record.js';
+import { formatJsonLine, formatPretty, formatRaw, formatTemplate, toJsonRecord } from '../../src/render/record.js';
 import { compileFilter, redactView } from '../../src/core/record-filter.js';
 import { seededRandom } from '../../src/core/random.js';
 
@@ -47,7 +48,9 @@ function problem(input: Uint8Array): string | null {
     if (v.error !== undefined && typeof v.payloadBase64 !== 'string') return 'error without the bytes';
     if (v.format === 'binary' && typeof v.payloadBase64 !== 'string') return 'binary without payloadBase64';
     try {
-      JSON.stringify(toJsonRecord(v));
+      const jsonLine = formatJsonLine(v);
+      if (/[\r\n]/.test(jsonLine)) return 'JSON line holds a line break';
+      if (!isDeepStrictEqual(JSON.parse(jsonLine), JSON.parse(JSON.stringify(toJsonRecord(v))))) return 'JSON line differs from JSON.stringify of the record';
       const line = formatPretty(v, plain);
       if (line.includes('\n') || line.includes('\u001b')) return 'pretty line breaks the line or carries escapes';
       formatTemplate(v, '%s %S %k %T %o %t %d %p %%');
