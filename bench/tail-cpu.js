@@ -8,7 +8,7 @@
 // Each measured process gets a preload (node --import) that writes its own process.cpuUsage() at exit,
 // so start-up (Node, the SDK) counts on both sides, exactly as a user pays it.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -204,6 +204,7 @@ async function main() {
     if (!result.pass) process.exitCode = 1;
   } finally {
     await server.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

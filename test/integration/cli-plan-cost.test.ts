@@ -3,13 +3,13 @@
  * is run against a small local HTTP server speaking the Price List API's JSON protocol (there is no
  * local Pricing server to use instead), and against a closed port to check the fallback.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/kinesis.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const ANSI = new RegExp(`${String.fromCharCode(27)}\\[`);
 
@@ -38,7 +38,7 @@ interface Doc {
   cheapest: string | null;
 }
 const json = (stdout: string): Doc => JSON.parse(stdout) as Doc;
-const tmp = mkdtempSync(join(tmpdir(), 'cdcpipe-plan-cost-'));
+const tmp = tempDir('plan-cost');
 
 describe('plan', () => {
   const cases: [string, string[], number, number, string][] = [
@@ -164,14 +164,14 @@ describe('cost', () => {
     ['--dms-serverless-dcu without a known DCU price', ['--dms-serverless-dcu', '2'], /--dms-serverless-dcu: the us-east-1 price table has no confirmed/],
     ['--multi-az without DMS', ['--multi-az'], /--multi-az: applies to DMS/],
     ['a missing --prices file', ['--prices', '/nonexistent/p.json'], /--prices: cannot read '\/nonexistent\/p\.json'/],
-    ['an invalid --prices file', ['--prices', join(tmpdir(), 'cdcpipe-bad-prices.json')], /--prices .*not valid JSON/],
+    ['an invalid --prices file', ['--prices', join(tmp, 'bad-prices.json')], /--prices .*not valid JSON/],
     ['--live with --prices', ['--live', '--prices', '/x.json'], /--live: cannot be combined with --prices/],
     ['--region without a bundled table', ['--region', 'sa-east-1'], /--region: no bundled price table for 'sa-east-1'; bundled regions: ap-northeast-1, eu-west-1, us-east-1/],
     ['--alarms -2', ['--alarms', '-2'], /--alarms/],
     ['a missing --rps', ['--rps'], /--rps/],
   ];
   it.each(usage)('exit 2: %s', async (_name, args, message) => {
-    writeFileSync(join(tmpdir(), 'cdcpipe-bad-prices.json'), '{ not json');
+    writeFileSync(join(tmp, 'bad-prices.json'), '{ not json');
     const r = await runCli(['cost', '--rps', '100', '--kb', '4', ...args]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);

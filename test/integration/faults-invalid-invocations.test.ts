@@ -5,12 +5,12 @@
  * AWS first would fail with exit 1 (connection refused) instead, and the test would catch it.
  * No server is needed; the file lives in the integration project because it runs dist/.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/kinesis.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 /** A port that was free a moment ago and has nothing listening on it now. */
 async function closedPortEndpoint(): Promise<string> {
@@ -22,7 +22,7 @@ async function closedPortEndpoint(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'cdcpipe-faults-cli-'));
+const dir = tempDir('faults-cli');
 const VALID_PIPELINE = join(dir, 'valid.yaml');
 writeFileSync(VALID_PIPELINE, 'stream: {name: orders-cdc, shards: 2}\n');
 

@@ -5,12 +5,12 @@
  * AWS call would fail with exit 1 instead. The parser's messages word by word are unit-tested in
  * test/unit/pipeline-schema.test.ts; this checks the command end to end (file → exit code → stderr).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/kinesis.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 async function closedPortEndpoint(): Promise<string> {
   const server = createServer();
@@ -64,7 +64,7 @@ const CASES: [string, string, string, string][] = [
 ];
 
 describe('fault suite: malformed pipeline files exit 2 and name the path', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cdcpipe-faults-pipeline-'));
+  const dir = tempDir('faults-pipeline');
   let endpoint = '';
   beforeAll(async () => {
     endpoint = await closedPortEndpoint();

@@ -6,17 +6,17 @@
  * third run must make no mutating call. The DMS/Firehose/CloudWatch/IAM steps have no local server: their
  * failure-at-each-step-then-re-run cases are in test/unit/provision-aws.test.ts (mocked clients).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeStreamSummaryCommand, ListTagsForStreamCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { startFaultProxy, type FaultProxy, type FaultRule } from '../helpers/fault-proxy.js';
 import { kinesisClient, listShards, openShards, runCli, uniqueStreamName } from '../helpers/kinesis.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const endpoint = inject('kinesisEndpoint');
 const client = kinesisClient(endpoint);
-const dir = mkdtempSync(join(tmpdir(), 'cdcpipe-faults-provision-'));
+const dir = tempDir('faults-provision');
 afterAll(() => client.destroy());
 
 const MUTATING = /^(Create|Delete|Increase|Decrease|Start|Stop|Enable|Disable|Update|AddTags|RemoveTags|Merge|Split|Register|Deregister|Put)/;

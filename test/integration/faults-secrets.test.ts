@@ -5,12 +5,12 @@
  * the secret key, the session token, the access key id or a signature — on success, on errors (a missing
  * stream, exit 4) and on retried calls (HTTP 500s injected by the fault proxy).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createStream, kinesisClient, putRecords, runCli, uniqueStreamName, type CliResult } from '../helpers/kinesis.js';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYFAKESECRET9';
 const TOKEN = 'IQoJb3JpZ2luX2VjEFAKE+SESSION/TOKEN=0123456789abcdef';
@@ -27,7 +27,7 @@ describe('fault suite: --debug never prints a secret', () => {
   const endpoint = inject('kinesisEndpoint');
   const client = kinesisClient(endpoint);
   const stream = uniqueStreamName('secrets');
-  const dir = mkdtempSync(join(tmpdir(), 'cdcpipe-faults-secrets-'));
+  const dir = tempDir('faults-secrets');
   const checkpoint = join(dir, 'tail.cp.json');
   let proxy: FaultProxy | undefined;
 

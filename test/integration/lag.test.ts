@@ -6,14 +6,14 @@
  * of the first unprocessed record, computed from its ApproximateArrivalTimestamp.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CreateTableCommand, DynamoDBClient, PutItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { createStream, kinesisClient, listShards, putRecords, REGION, runCli, splitShard, TEST_CREDENTIALS, uniqueStreamName } from '../helpers/kinesis.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 interface Rec {
   seq: string;
@@ -247,7 +247,7 @@ describe('cdcpipe lag (kinesis-local + dynalite)', () => {
   });
 
   describe('--checkpoint with a tail checkpoint file', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cdcpipe-lag-'));
+    const dir = tempDir('lag');
     const write = (name: string, updatedAtMs: number) => {
       const path = join(dir, name);
       writeFileSync(

@@ -3,8 +3,7 @@
  * proxy in test/helpers/fault-proxy.ts between the CLI and the server for the fault tests.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -24,12 +23,13 @@ import {
   type TestRecord,
 } from '../helpers/kinesis.js';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const endpoint = inject('kinesisEndpoint');
 const client = kinesisClient(endpoint);
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const fixture = (name: string) => readFileSync(join(FIXTURES, name));
-const workDir = mkdtempSync(join(tmpdir(), 'cdcpipe-tail-'));
+const workDir = tempDir('tail');
 
 afterAll(() => client.destroy());
 

@@ -1,10 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsClients, resolveEndpoint, resolveRegion, type ServiceKey } from '../../src/aws/clients.js';
 import { toCliError } from '../../src/aws/errors.js';
 import { EXIT, UsageError } from '../../src/errors.js';
+import { testTempDir } from '../helpers/temp-dir.js';
 
 describe('endpoint resolution', () => {
   const cases: [string, ServiceKey, { endpointUrl?: string; env: Record<string, string> }, string | undefined][] = [
@@ -39,7 +39,7 @@ describe('profile resolution', () => {
   });
 
   it('--profile takes region and credentials from the shared config files', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cdcpipe-profile-'));
+    const dir = testTempDir('profile');
     writeFileSync(join(dir, 'config'), '[default]\nregion = us-east-1\n[profile staging]\nregion = eu-west-1\n');
     writeFileSync(join(dir, 'credentials'), '[staging]\naws_access_key_id = AKIDSTAGING\naws_secret_access_key = staging-secret\n');
     process.env.AWS_CONFIG_FILE = join(dir, 'config');

@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -15,6 +14,7 @@ import {
 } from '../../src/core/pricing.js';
 import { bundledRegions, loadBundledPriceTable, loadPriceFile, parsePriceTable, resolvePriceRegion, unknownPriceTable } from '../../src/prices/price-table.js';
 import { UsageError } from '../../src/errors.js';
+import { testTempDir } from '../helpers/temp-dir.js';
 
 const US = loadBundledPriceTable('us-east-1')!;
 
@@ -157,7 +157,7 @@ describe('bundled price tables', () => {
 
 describe('price table validation', () => {
   const write = (text: string): string => {
-    const path = join(mkdtempSync(join(tmpdir(), 'cdcpipe-prices-')), 'p.json');
+    const path = join(testTempDir('prices'), 'p.json');
     writeFileSync(path, text);
     return path;
   };
