@@ -181,22 +181,24 @@ export function toJsonRecord(view: RecordView): object {
 }
 
 /**
- * `JSON.stringify(toJsonRecord(view))`, the `tail --json` line. When decode kept the rows' own JSON text
- * (view.rowJson, DMS records) the line is written here: the rows are copied in instead of serialized again,
- * and the other members, in toJsonRecord's order, are short strings and numbers that jsonValue writes without
- * JSON.stringify's per-call cost. One template, not a loop over the members: a line built from fewer pieces is
- * also cheaper to copy out to stdout. For the 1 KiB DMS updates of bench/tail-cpu.js this took a line from
- * ~7 µs to ~2 µs (docs/performance.md).
- * For a record written compactly the line is byte for byte what JSON.stringify gives (test/unit/render-record);
- * otherwise the rows keep the record's own spelling of numbers and escapes, which are the same values (a BIGINT
- * past 2^53 even keeps its digits). Views with members the template does not know go to JSON.stringify.
+ * `JSON.stringify(toJsonRecord(view))`, the `tail --json` line, written from one template for DMS and
+ * Debezium views. The rows come from decode's copy of their own text when it kept one (view.rowJson,
+ * single-line DMS records), else from JSON.stringify of the parsed rows; the other members, in toJsonRecord's
+ * order, are short strings and numbers that jsonValue writes without JSON.stringify's per-call cost. A line
+ * built from few pieces is also cheaper to copy out to stdout. For the 1 KiB DMS updates of
+ * bench/tail-cpu.js this took a line from ~7 µs to ~2 µs (docs/performance.md).
+ * The line is byte for byte what JSON.stringify gives (test/unit/json-line.test.ts), except that copied rows
+ * keep the record's own spelling of numbers and escapes: the same values, and a BIGINT past 2^53 keeps its
+ * digits. Other views, and views with members the template does not know, go to JSON.stringify.
  */
 export function formatJsonLine(view: RecordView): string {
-  const rows = view.rowJson;
   const cdc = view.cdc;
-  if (rows === undefined || cdc === null || cdc.control !== undefined || view.payloadBase64 !== undefined || view.error !== undefined) {
+  if (cdc === null || cdc.control !== undefined || view.payloadBase64 !== undefined || view.error !== undefined) {
     return JSON.stringify(toJsonRecord(view));
   }
+  const rows = view.rowJson;
+  const data = rows === undefined ? JSON.stringify(cdc.data) : rows.data;
+  const before = rows === undefined ? JSON.stringify(cdc.before) : rows.before;
   const sub = view.subSequenceNumber === undefined ? '' : `,"subSequenceNumber":${jsonValue(view.subSequenceNumber)}`;
   const compressed = view.compressed === undefined ? '' : `,"compressed":${jsonString(view.compressed)}`;
   const timestamp = cdc.timestamp === undefined ? '' : `,"timestamp":${jsonString(cdc.timestamp)}`;
@@ -204,7 +206,7 @@ export function formatJsonLine(view: RecordView): string {
     `{"shardId":${jsonString(view.shardId)},"sequenceNumber":${jsonString(view.sequenceNumber)}${sub},"partitionKey":${jsonString(view.partitionKey)},` +
     `"arrivalTime":${jsonValue(view.arrivalTime)},"format":${jsonString(view.format)}${compressed},` +
     `"cdc":{"recordType":${jsonString(cdc.recordType)},"operation":${jsonString(cdc.operation)},"schema":${jsonValue(cdc.schema)},"table":${jsonValue(cdc.table)},` +
-    `"data":${rows.data},"before":${rows.before},"changed":${jsonValue(cdc.changed)},"transactionId":${jsonValue(cdc.transactionId)},` +
+    `"data":${data},"before":${before},"changed":${jsonValue(cdc.changed)},"transactionId":${jsonValue(cdc.transactionId)},` +
     `"commitTime":${jsonValue(cdc.commitTime)},"key":${jsonValue(cdc.key)}${timestamp}}}`
   );
 }

@@ -241,8 +241,9 @@ describe('formatJsonLine', () => {
     expect(v.cdc!.changed).toEqual([]);
   });
 
-  it('text and JSON records, errors: the JSON.stringify line', () => {
-    for (const file of ['not-json.txt', 'malformed-truncated.json', 'control-add-column.json', 'debezium-delete-bare.json', 'kpl-aggregated-bad-md5.bin']) {
+  it('pretty-printed DMS, Debezium, text and JSON records, errors: the JSON.stringify line', () => {
+    const files = ['update-before-image-mysql.json', 'insert.json', 'insert.json.gz', 'debezium-update-with-schema.json', 'debezium-delete-bare.json', 'control-create-table.json', 'control-add-column.json', 'control-task-level.json', 'not-json.txt', 'malformed-truncated.json', 'kpl-aggregated-bad-md5.bin'];
+    for (const file of files) {
       const v = decode(readFileSync(FIXTURES + file));
       expect(formatJsonLine(v)).toBe(slowLine(v));
     }
@@ -256,5 +257,18 @@ describe('formatJsonLine', () => {
     const line = formatJsonLine(v);
     expect(line).not.toMatch(/PAID|"NEW"/);
     expect(JSON.parse(line).cdc.data.status).toBe(REDACTED);
+    expect(line).toBe(slowLine(v));
+  });
+
+  it('2,000 seeded DMS-shaped texts written with indentation (not cut): byte for byte the JSON.stringify line', () => {
+    const rand = seededRandom(0xbeef);
+    const mismatches: string[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const v = decode(JSON.stringify(JSON.parse(randomDmsText(rand)), null, '\t'));
+      expect(v.rowJson).toBeUndefined();
+      const line = formatJsonLine(v);
+      if (line !== slowLine(v)) mismatches.push(line);
+    }
+    expect(mismatches.slice(0, 3)).toEqual([]);
   });
 });
