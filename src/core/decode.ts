@@ -317,6 +317,16 @@ function decodePayload(bytes: Buffer, base: BaseView, compressed: 'gzip' | undef
   return textView(base, text, compressed);
 }
 
+const DMS_HEAD = '{"data":';
+const DMS_BEFORE_IMAGE = ',"before-image":';
+const DMS_METADATA = ',"metadata":';
+
+export interface DmsSplit {
+  doc: Record<string, unknown>;
+  dataJson: string;
+  beforeJson: string | undefined;
+}
+
 /**
  * DMS writes a single-line record (MessageFormat json-unformatted) as `{"data":D,"before-image":B,"metadata":M}`,
  * B only with BeforeImageSettings. Such a text is cut at those literal member names and D, B and M are parsed
@@ -325,18 +335,9 @@ function decodePayload(bytes: Buffer, base: BaseView, compressed: 'gzip' | undef
  * fails to parse, and the caller parses the whole text instead. The pieces cost the same to parse as the whole;
  * what is gained is D and B as text, which `tail --json` copies into its line: serializing the parsed rows
  * again cost more CPU than parsing them (docs/performance.md). Texts holding a line break are left to the
- * whole parse: a copied row must not break the one-object-per-line output.
+ * whole parse: a copied row must not break the one-object-per-line output. A before-image renamed by
+ * BeforeImageSettings.FieldName is not cut either; such a record pays for a failed parse of its data piece.
  */
-const DMS_HEAD = '{"data":';
-const DMS_BEFORE_IMAGE = ',"before-image":';
-const DMS_METADATA = ',"metadata":';
-
-interface DmsSplit {
-  doc: Record<string, unknown>;
-  dataJson: string;
-  beforeJson: string | undefined;
-}
-
 export function splitDmsText(text: string): DmsSplit | undefined {
   if (!text.startsWith(DMS_HEAD) || text.charCodeAt(text.length - 1) !== 0x7d /* } */) return undefined;
   if (text.includes('\n') || text.includes('\r')) return undefined;
