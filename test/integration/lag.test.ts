@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CreateTableCommand, DynamoDBClient, PutItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, PutItemCommand, UpdateItemCommand, waitUntilTableExists, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { createStream, kinesisClient, listShards, putRecords, REGION, runCli, splitShard, TEST_CREDENTIALS, uniqueStreamName } from '../helpers/kinesis.js';
@@ -127,6 +127,9 @@ describe('cdcpipe lag (kinesis-local + dynalite)', () => {
         BillingMode: 'PAY_PER_REQUEST',
       }),
     );
+    // A table takes writes once ACTIVE. dynalite turns it ACTIVE on a timer even with createTableMs 0, and a
+    // PutItem that came first was refused with ResourceNotFoundException (seen once in CI).
+    await waitUntilTableExists({ client: ddb, maxWaitTime: 30, minDelay: 0.1, maxDelay: 1 }, { TableName: table });
     const leases: LeaseSpec[] = [
       { shardId: parent, checkpoint: 'SHARD_END', owner: 'worker-a', children: [child1, child2] },
       { shardId: child1, checkpoint: child1Recs[BEHIND_AT]!.seq, owner: 'worker-a', parents: [parent], hashRange: ['0', '170141183460469231731687303715884105727'] },
