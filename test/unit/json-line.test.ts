@@ -83,8 +83,6 @@ function randomDmsText(rand: () => number): string {
   return JSON.stringify(doc);
 }
 
-const whole = (text: string): unknown => JSON.parse(text);
-
 describe('splitDmsText', () => {
   it('cuts a single-line DMS record into its rows and metadata', () => {
     const text = compact('update-before-image-mysql.json');
@@ -127,7 +125,7 @@ describe('splitDmsText', () => {
       const split = splitDmsText(text);
       if (split === undefined) continue;
       cut++;
-      const doc = whole(text) as Record<string, unknown>;
+      const doc = JSON.parse(text) as Record<string, unknown>;
       // The pieces and the member names put back together are the text itself.
       const rebuilt = `{"data":${split.dataJson}${split.beforeJson === undefined ? '' : `,"before-image":${split.beforeJson}`},"metadata":${JSON.stringify(doc.metadata)}}`;
       // isDeepStrictEqual, not toStrictEqual: vitest reads a column named "constructor" as the object's type.
