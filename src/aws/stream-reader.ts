@@ -35,6 +35,7 @@ import { decodeRecord, type RecordView } from '../core/decode.js';
 import { SHARD_GETRECORDS_CALLS_PER_S, SUBSCRIBE_TO_SHARD_CALLS_PER_S } from '../core/limits.js';
 import { LineageTracker, isClosed, planRead, selectShards, type ReadFrom, type StartPosition } from '../core/lineage.js';
 import { AwsCallError, NotFoundError, UsageError } from '../errors.js';
+import { ScratchBuffer } from '../io/scratch-buffer.js';
 import { isAwsError } from './errors.js';
 import { describeStream, listAllShards } from './shards.js';
 
@@ -357,7 +358,7 @@ export class StreamReader {
    * Decodes, filters and hands one shard's records to the consumer, one batch at a time across shards
    * (so `max` is exact and the consumer never runs twice at once), then records the shard's position.
    */
-  private deliver(cursor: ShardCursor, records: _Record[], millisBehindLatest: number | undefined): Promise<void> {
+  private deliver(cursor: ShardCursor, records: PolledRecord[], millisBehindLatest: number | undefined): Promise<void> {
     if (records.length === 0) return Promise.resolve();
     const run = async () => {
       const filter = this.opts.filter;
@@ -385,7 +386,7 @@ export class StreamReader {
             break;
           }
           const sequenceNumber = rec.SequenceNumber!;
-          const decoded = decodeRecord(rec.Data ?? EMPTY, { shardId: cursor.shardId, sequenceNumber, partitionKey: rec.PartitionKey ?? '', arrivalTime: arrival });
+          const decoded = decodeRecord(recordBytes(rec), { shardId: cursor.shardId, sequenceNumber, partitionKey: rec.PartitionKey ?? '', arrivalTime: arrival });
           this.stats.kinesisRecords++;
           last = i;
           for (let v = 0; v < decoded.length; v++) {
@@ -583,34 +584,37 @@ function countAttempts<C extends { middlewareStack: { add: (mw: never, opts: nev
  * SDK's own. The middleware sits inside the SDK's deserializer (step deserialize, priority low), so it runs
  * once per attempt and the last attempt's records win.
  */
-function fastRecords(command: GetRecordsCommand): { records?: _Record[] } {
-  const holder: { records?: _Record[] } = {};
+function fastRecords(command: GetRecordsCommand): { records?: PolledRecord[] } {
+  const holder: { records?: PolledRecord[] } = {};
   type RawResponse = { statusCode?: number; headers?: Record<string, string | undefined>; body?: unknown };
   const mw = (next: (args: unknown) => Promise<{ response: RawResponse }>) => async (args: unknown) => {
     const result = await next(args);
     const response = result.response;
     const type = response.headers?.['content-type'] ?? response.headers?.['Content-Type'] ?? '';
     if (response.statusCode !== 200 || !/json/i.test(type) || !isAsyncIterable(response.body)) return result;
-    const chunks: Buffer[] = [];
-    for await (const chunk of response.body) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
-    const body = Buffer.concat(chunks);
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of response.body) chunks.push(chunk);
+    // The body is needed only until it is a string: it is joined in the shared scratch (no await from here on).
+    const body = bodyScratch.join(chunks);
     let doc: { Records?: WireRecord[] } & Record<string, unknown>;
     try {
       // An all-ASCII body (the usual: base64 data, ASCII keys) is read as latin1, a plain copy; utf8 decoding checks every byte.
       doc = JSON.parse(isAscii(body) ? body.toString('latin1') : body.toString('utf8')) as typeof doc;
     } catch {
-      response.body = body;
+      response.body = Buffer.from(body);
       return result;
     }
     if (Array.isArray(doc.Records)) {
       const wire = doc.Records;
-      const records: _Record[] = new Array(wire.length);
+      const records: PolledRecord[] = new Array(wire.length);
       for (let i = 0; i < wire.length; i++) {
         const r = wire[i]!;
         records[i] = {
           SequenceNumber: r.SequenceNumber,
           ApproximateArrivalTimestamp: typeof r.ApproximateArrivalTimestamp === 'number' ? new Date(Math.round(r.ApproximateArrivalTimestamp * 1000)) : undefined,
-          Data: Buffer.from(r.Data ?? '', 'base64'),
+          // Decoded when the record is (deliver), into a scratch: not a Buffer per record.
+          Data: undefined,
+          dataBase64: r.Data ?? '',
           PartitionKey: r.PartitionKey,
           ...(r.EncryptionType ? { EncryptionType: r.EncryptionType as _Record['EncryptionType'] } : {}),
         };
@@ -618,11 +622,27 @@ function fastRecords(command: GetRecordsCommand): { records?: _Record[] } {
       holder.records = records;
       doc.Records = [];
       response.body = Buffer.from(JSON.stringify(doc));
-    } else response.body = body;
+    } else response.body = Buffer.from(body);
     return result;
   };
   command.middlewareStack.add(mw as never, { step: 'deserialize', priority: 'low', name: 'cdcpipeFastRecords' } as never);
   return holder;
+}
+
+/** A record read by fastRecords: its data still base64, as the answer carried it. */
+type PolledRecord = _Record & { dataBase64?: string };
+
+/**
+ * Scratch memory for GetRecords bodies and for each record's bytes while it is decoded (decodeRecord keeps
+ * no reference to them): see src/io/scratch-buffer.ts for why not a Buffer each.
+ */
+const bodyScratch = new ScratchBuffer(1024 * 1024);
+const dataScratch = new ScratchBuffer(64 * 1024);
+
+/** The record's bytes, valid until the next call (dataScratch). */
+function recordBytes(rec: PolledRecord): Uint8Array {
+  if (rec.Data) return rec.Data;
+  return rec.dataBase64 === undefined ? EMPTY : dataScratch.fromBase64(rec.dataBase64);
 }
 
 interface WireRecord {
