@@ -341,10 +341,12 @@ export interface DmsSplit {
 export function splitDmsText(text: string): DmsSplit | undefined {
   if (!text.startsWith(DMS_HEAD) || text.charCodeAt(text.length - 1) !== 0x7d /* } */) return undefined;
   if (text.includes('\n') || text.includes('\r')) return undefined;
-  const m = text.lastIndexOf(DMS_METADATA);
-  if (m < DMS_HEAD.length) return undefined;
+  // indexOf, not lastIndexOf: V8's forward search is several times faster. Which occurrence is found does
+  // not matter for correctness (see above), only whether the cut is made.
   const b = text.indexOf(DMS_BEFORE_IMAGE, DMS_HEAD.length);
-  const hasBefore = b >= 0 && b < m;
+  const hasBefore = b >= 0;
+  const m = text.indexOf(DMS_METADATA, hasBefore ? b + DMS_BEFORE_IMAGE.length : DMS_HEAD.length);
+  if (m < 0) return undefined;
   const dataJson = text.slice(DMS_HEAD.length, hasBefore ? b : m);
   const beforeJson = hasBefore ? text.slice(b + DMS_BEFORE_IMAGE.length, m) : undefined;
   try {

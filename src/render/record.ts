@@ -203,10 +203,10 @@ export function formatJsonLine(view: RecordView): string {
   const compressed = view.compressed === undefined ? '' : `,"compressed":${jsonString(view.compressed)}`;
   const timestamp = cdc.timestamp === undefined ? '' : `,"timestamp":${jsonString(cdc.timestamp)}`;
   return (
-    `{"shardId":${jsonString(view.shardId)},"sequenceNumber":${jsonString(view.sequenceNumber)}${sub},"partitionKey":${jsonString(view.partitionKey)},` +
-    `"arrivalTime":${jsonValue(view.arrivalTime)},"format":${jsonString(view.format)}${compressed},` +
-    `"cdc":{"recordType":${jsonString(cdc.recordType)},"operation":${jsonString(cdc.operation)},"schema":${jsonValue(cdc.schema)},"table":${jsonValue(cdc.table)},` +
-    `"data":${data},"before":${before},"changed":${jsonValue(cdc.changed)},"transactionId":${jsonValue(cdc.transactionId)},` +
+    `{"shardId":${jsonName(view.shardId)},"sequenceNumber":${jsonString(view.sequenceNumber)}${sub},"partitionKey":${jsonString(view.partitionKey)},` +
+    `"arrivalTime":${jsonValue(view.arrivalTime)},"format":${jsonName(view.format)}${compressed},` +
+    `"cdc":{"recordType":${jsonName(cdc.recordType)},"operation":${jsonName(cdc.operation)},"schema":${jsonNameOrNull(cdc.schema)},"table":${jsonNameOrNull(cdc.table)},` +
+    `"data":${data},"before":${before},"changed":${jsonNames(cdc.changed)},"transactionId":${jsonValue(cdc.transactionId)},` +
     `"commitTime":${jsonValue(cdc.commitTime)},"key":${jsonValue(cdc.key)}${timestamp}}}`
   );
 }
@@ -238,6 +238,34 @@ const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 /** A string as JSON: quoted as it is, unless it holds a character JSON.stringify escapes (then by JSON.stringify). */
 function jsonString(s: string): string {
   return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
+
+/**
+ * jsonString for the names that come back record after record (shard, format, operation, schema, table,
+ * columns): looked up instead of scanned. Bounded: a stream with more distinct names starts over.
+ */
+const NAME_JSON = new Map<string, string>();
+const NAME_JSON_MAX = 4096;
+function jsonName(name: string): string {
+  let json = NAME_JSON.get(name);
+  if (json === undefined) {
+    if (NAME_JSON.size >= NAME_JSON_MAX) NAME_JSON.clear();
+    json = jsonString(name);
+    NAME_JSON.set(name, json);
+  }
+  return json;
+}
+
+function jsonNameOrNull(name: string | null): string {
+  return name === null ? 'null' : jsonName(name);
+}
+
+/** `changed`: null, or column names. */
+function jsonNames(names: readonly string[] | null): string {
+  if (names === null) return 'null';
+  let json = '';
+  for (let i = 0; i < names.length; i++) json += i === 0 ? jsonName(names[i]!) : `,${jsonName(names[i]!)}`;
+  return `[${json}]`;
 }
 
 function dropUndefined(cdc: CdcView): CdcView {

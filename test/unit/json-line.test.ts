@@ -42,7 +42,7 @@ const TRICKY_STRINGS = [
   '\ud800 lone surrogate',
   '',
 ];
-const TRICKY_KEYS = ['metadata', 'before-image', 'data', '__proto__', 'constructor', '1', '0', 'a b', 'é'];
+const TRICKY_KEYS = ['metadata', 'before-image', 'data', '__proto__', 'constructor', '1', '0', 'a b', 'é', 'q"uote', 'back\\slash', 'ctl\u0001', '\ud800'];
 
 function randomValue(rand: () => number, depth: number): unknown {
   const r = rand();
@@ -76,8 +76,10 @@ function randomDmsText(rand: () => number): string {
   else if (b < 0.6) doc['before-image'] = randomRow(rand);
   else if (b < 0.65) doc['before-image'] = null;
   else if (b < 0.7) doc['before-image'] = ['not', 'an', 'object'];
-  const operation = ['insert', 'update', 'delete', 'load'][Math.floor(rand() * 4)]!;
-  doc.metadata = { ...METADATA, operation, ...(rand() < 0.2 ? { 'partition-key-value': TRICKY_STRINGS[Math.floor(rand() * TRICKY_STRINGS.length)] } : {}) };
+  const tricky = () => TRICKY_STRINGS[Math.floor(rand() * TRICKY_STRINGS.length)];
+  const operation = rand() < 0.05 ? tricky() : ['insert', 'update', 'delete', 'load'][Math.floor(rand() * 4)]!;
+  doc.metadata = { ...METADATA, operation, ...(rand() < 0.2 ? { 'partition-key-value': tricky() } : {}) };
+  if (rand() < 0.1) Object.assign(doc.metadata as object, { 'schema-name': tricky(), 'table-name': tricky() });
   if (rand() < 0.1) doc.extra = { a: 1 };
   if (rand() < 0.05) doc.control = { 'table-def': {} };
   return JSON.stringify(doc);
@@ -225,6 +227,17 @@ describe('formatJsonLine', () => {
       const line = formatJsonLine(v);
       if (line !== slowLine(v)) mismatches.push(line);
       if (line.includes('\n') || line.includes('\r')) mismatches.push(`line break in ${line}`);
+    }
+    expect(mismatches.slice(0, 3)).toEqual([]);
+  });
+
+  it('more distinct table and column names than render keeps written out: still the JSON.stringify line', () => {
+    const mismatches: string[] = [];
+    for (let i = 0; i < 10_000; i++) {
+      const name = i % 3 === 0 ? `t"${i}` : `t${i}`;
+      const text = JSON.stringify({ data: { [name]: 2 }, 'before-image': { [name]: 1 }, metadata: { ...METADATA, 'table-name': name } });
+      const v = decode(text);
+      if (formatJsonLine(v) !== slowLine(v)) mismatches.push(name);
     }
     expect(mismatches.slice(0, 3)).toEqual([]);
   });
