@@ -58,8 +58,9 @@ export async function runTail(ctx: Context, opts: TailOptions): Promise<void> {
   const format = formatter(opts, out.color);
   const redact = opts.redact ? new Set(opts.redact) : undefined;
   const stdout = out.stdout;
-  // Lines leave in pieces of 256 KiB, far cheaper than a write per record; process.stdout copies what it
-  // writes (file, terminal, pipe), so its buffer is reused (src/io/line-writer.ts).
+  // Lines leave in pieces of 256 KiB, far cheaper than a write per record. process.stdout copies what it
+  // writes (file, terminal, pipe), so its buffer may be reused once a write left nothing queued
+  // (src/io/line-writer.ts); any other stream gets a fresh buffer per piece.
   const lines = new LineWriter(stdout, stdout === process.stdout);
   const consume = (batch: RecordBatch): Promise<void> => {
     const views = batch.views;
