@@ -636,8 +636,8 @@ type PolledRecord = _Record & { dataBase64?: string };
  * Scratch memory for GetRecords bodies and for each record's bytes while it is decoded (decodeRecord keeps
  * no reference to them): see src/io/scratch-buffer.ts for why not a Buffer each.
  */
-const bodyScratch = new ScratchBuffer(1024 * 1024);
-const dataScratch = new ScratchBuffer(64 * 1024);
+const bodyScratch = new ScratchBuffer();
+const dataScratch = new ScratchBuffer();
 
 /** The record's bytes, valid until the next call (dataScratch). */
 function recordBytes(rec: PolledRecord): Uint8Array {

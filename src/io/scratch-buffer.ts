@@ -3,14 +3,15 @@
  * decoded into record views). Node backs every Buffer with an ArrayBuffer that V8 counts as external memory,
  * and V8 counts the external memory allocated since the last mark-compact toward the old generation's limit:
  * a fresh Buffer per GetRecords answer and per record brought on a full GC about once per answer in
- * `tail`. Reusing one buffer took those from ~11 to ~6 per 20,000 records (docs/performance.md).
+ * `tail`. Reusing buffers took those from 11–12 to 3–9 per 20,000 records (docs/performance.md).
  *
  * What a method returns is a view of the scratch: valid until the next call on the same scratch.
  */
 export class ScratchBuffer {
   private bytes: Buffer;
 
-  constructor(initialBytes: number) {
+  /** Nothing is allocated until the first use, by default. */
+  constructor(initialBytes = 0) {
     this.bytes = Buffer.allocUnsafeSlow(initialBytes);
   }
 
