@@ -167,7 +167,12 @@ async function main() {
     client.destroy();
     if (values['setup-only']) {
       process.stdout.write(`${JSON.stringify({ endpoint: server.endpoint, stream })}\n`);
-      await new Promise(() => undefined);
+      // The server runs until Ctrl-C or SIGTERM; then `finally` stops it and removes the temporary directory.
+      await new Promise((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      return;
     }
     const env = { AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey, AWS_REGION: REGION, AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' };
     const tailArgs = ['bin/cdcpipe.js', '--endpoint-url', server.endpoint, 'tail', stream, '--from', 'trim-horizon', '-e', '--json', '-q'];
