@@ -341,8 +341,8 @@ export interface DmsSplit {
 export function splitDmsText(text: string): DmsSplit | undefined {
   if (!text.startsWith(DMS_HEAD) || text.charCodeAt(text.length - 1) !== 0x7d /* } */) return undefined;
   if (text.includes('\n') || text.includes('\r')) return undefined;
-  // indexOf, not lastIndexOf: V8's forward search is several times faster. Which occurrence is found does
-  // not matter for correctness (see above), only whether the cut is made.
+  // indexOf, not lastIndexOf: V8's lastIndexOf is a plain backward loop (~1 % of tail's cycles in perf record).
+  // Which occurrence is found does not matter for correctness (see above), only whether the cut is made.
   const b = text.indexOf(DMS_BEFORE_IMAGE, DMS_HEAD.length);
   const hasBefore = b >= 0;
   const m = text.indexOf(DMS_METADATA, hasBefore ? b + DMS_BEFORE_IMAGE.length : DMS_HEAD.length);

@@ -62,7 +62,7 @@ describe('LineWriter', () => {
   const lines = (n: number, rnd = seededRandom(3)) =>
     Array.from({ length: n }, (_, i) => `${i} ${'é€😀x'.repeat(Math.floor(rnd() * 300))} ${String.fromCharCode(0x20 + Math.floor(rnd() * 90))}`);
 
-  it('writes every line once, in order, in pieces, and reuses its buffer on a copying stream', async () => {
+  it('writes every line once, in order, in pieces, with reuse on, through a stream that copies each write', async () => {
     const sink = copyingSink();
     const writer = new LineWriter(sink.stream, true);
     const all = lines(3000);
