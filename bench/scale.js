@@ -148,8 +148,8 @@ async function lagRun(aws) {
 
 /** The baseline: what a script over the AWS CLI does — describe-stream pages, then get-metric-statistics per shard. */
 async function lagBaseline(aws) {
-  const kinesis = await aws.kinesis();
-  const cw = await aws.cloudwatch();
+  const kinesis = await aws.kinesisSdk();
+  const cw = await aws.cloudwatchSdk();
   const shards = [];
   let last;
   for (;;) {
@@ -179,17 +179,17 @@ async function lagBaseline(aws) {
 
 function reshardIo(kinesis, aws) {
   const spinner = async () => ({ text: '', succeed() {}, fail() {} });
-  return { kinesis, cloudwatch: () => aws.cloudwatch(), info() {}, warn() {}, spinner, confirm: async () => {} };
+  return { kinesis, cloudwatch: () => aws.cloudwatchSdk(), info() {}, warn() {}, spinner, confirm: async () => {} };
 }
 
 async function reshardRun(aws, target, dryRun) {
-  const r = await runReshard(reshardIo(await aws.kinesis(), aws), { stream: STREAM, mode: { kind: 'to', target, switchToProvisioned: false }, dryRun, now: new Date(NOW), waitTimeoutMs: 60_000 });
+  const r = await runReshard(reshardIo(await aws.kinesisSdk(), aws), { stream: STREAM, mode: { kind: 'to', target, switchToProvisioned: false }, dryRun, now: new Date(NOW), waitTimeoutMs: 60_000 });
   return { steps: r.steps.map((s) => `${s.call} ${s.params.TargetShardCount ?? ''} ${s.status}`.trim()), openAfter: r.after.length, uneven: r.uneven.length };
 }
 
 /** Reading the shard map the AWS-CLI way (the baseline for planning): describe-stream, 100 shards a page. */
 async function describeStreamPages(aws) {
-  const kinesis = await aws.kinesis();
+  const kinesis = await aws.kinesisSdk();
   let last;
   let shards = 0;
   for (;;) {

@@ -1,6 +1,8 @@
 /** What every command's action receives: the output policy, the global options and lazy AWS clients. */
 import type { AwsClients } from './aws/clients.js';
 import type { Output } from './render/output.js';
+import { OutputHost } from './render/host.js';
+import type { Host } from './services/host.js';
 
 export interface GlobalOptions {
   region?: string;
@@ -20,11 +22,16 @@ export class Context {
   /** Set by useLocalKinesis(): the local endpoint, and placeholder credentials that never leave this machine. */
   private local?: { endpoint: string; credentials: { accessKeyId: string; secretAccessKey: string }; region: string };
 
+  /** What services may ask of the outside world (messages, progress, confirmation), over `out`. */
+  readonly host: Host;
+
   constructor(
     readonly out: Output,
     readonly global: GlobalOptions,
     readonly env: NodeJS.ProcessEnv = process.env,
-  ) {}
+  ) {
+    this.host = new OutputHost(out);
+  }
 
   /** AWS clients, built on first use; importing this module is what loads the SDK. */
   async aws(): Promise<AwsClients> {

@@ -1,16 +1,23 @@
 /**
  * The only place AWS SDK clients are created (STYLE.md 2). Region, profile, endpoint, retries, user agent
  * and the --debug call log are resolved once here; SDK modules are imported lazily so `plan`, `cost`
- * and `--help` never load them.
+ * and `--help` never load them. Services get the narrow interfaces of src/aws/api/ (only the calls
+ * they make); the stream reader and writer, which add per-call middleware, get the Kinesis SDK client.
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
 import type { FirehoseClient } from '@aws-sdk/client-firehose';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { PricingClient } from '@aws-sdk/client-pricing';
 import type { IAMClient } from '@aws-sdk/client-iam';
+import type { PricingClient } from '@aws-sdk/client-pricing';
 import { VERSION } from '../version.js';
+import type { KinesisApi } from './api/kinesis.js';
+import type { DmsApi } from './api/dms.js';
+import type { FirehoseApi } from './api/firehose.js';
+import type { CloudWatchApi } from './api/cloudwatch.js';
+import type { DynamoDbApi } from './api/dynamodb.js';
+import type { IamApi } from './api/iam.js';
 
 export interface AwsSettings {
   region?: string;
@@ -53,41 +60,71 @@ type AnyClient = { middlewareStack: { add: (mw: never, opts: never) => void }; d
 
 export class AwsClients {
   private readonly cache = new Map<string, Promise<AnyClient>>();
+  private readonly apis = new Map<string, Promise<unknown>>();
 
   constructor(readonly settings: AwsSettings) {}
 
-  kinesis(): Promise<KinesisClient> {
+  /** The Kinesis SDK client itself: for the stream reader and writer (per-call middleware, abort signals). */
+  kinesisSdk(): Promise<KinesisClient> {
     return this.get('kinesis', async (cfg) => new (await import('@aws-sdk/client-kinesis')).KinesisClient(cfg));
   }
-  dms(): Promise<DatabaseMigrationServiceClient> {
+  kinesisApi(): Promise<KinesisApi> {
+    return this.api('kinesis', async () => (await import('./api/kinesis.js')).kinesisApi(await this.kinesisSdk()));
+  }
+  dmsSdk(): Promise<DatabaseMigrationServiceClient> {
     return this.get('dms', async (cfg) => new (await import('@aws-sdk/client-database-migration-service')).DatabaseMigrationServiceClient(cfg));
   }
-  firehose(): Promise<FirehoseClient> {
+  dmsApi(): Promise<DmsApi> {
+    return this.api('dms', async () => (await import('./api/dms.js')).dmsApi(await this.dmsSdk()));
+  }
+  firehoseSdk(): Promise<FirehoseClient> {
     return this.get('firehose', async (cfg) => new (await import('@aws-sdk/client-firehose')).FirehoseClient(cfg));
   }
-  cloudwatch(): Promise<CloudWatchClient> {
+  firehoseApi(): Promise<FirehoseApi> {
+    return this.api('firehose', async () => (await import('./api/firehose.js')).firehoseApi(await this.firehoseSdk()));
+  }
+  cloudwatchSdk(): Promise<CloudWatchClient> {
     return this.get('cloudwatch', async (cfg) => new (await import('@aws-sdk/client-cloudwatch')).CloudWatchClient(cfg));
   }
-  dynamodb(): Promise<DynamoDBClient> {
+  cloudwatchApi(): Promise<CloudWatchApi> {
+    return this.api('cloudwatch', async () => (await import('./api/cloudwatch.js')).cloudWatchApi(await this.cloudwatchSdk()));
+  }
+  dynamodbSdk(): Promise<DynamoDBClient> {
     return this.get('dynamodb', async (cfg) => new (await import('@aws-sdk/client-dynamodb')).DynamoDBClient(cfg));
   }
-  /** The Price List API answers only in us-east-1, eu-central-1 and ap-south-1 (FACTS.md). */
+  dynamodbApi(): Promise<DynamoDbApi> {
+    return this.api('dynamodb', async () => (await import('./api/dynamodb.js')).dynamoDbApi(await this.dynamodbSdk()));
+  }
+  iamSdk(): Promise<IAMClient> {
+    return this.get('iam', async (cfg) => new (await import('@aws-sdk/client-iam')).IAMClient(cfg));
+  }
+  iamApi(): Promise<IamApi> {
+    return this.api('iam', async () => (await import('./api/iam.js')).iamApi(await this.iamSdk()));
+  }
+  /** The Price List API answers only in us-east-1, eu-central-1 and ap-south-1 (Price List API endpoints). */
   pricing(region = 'us-east-1'): Promise<PricingClient> {
     return this.get('pricing', async (cfg) => new (await import('@aws-sdk/client-pricing')).PricingClient({ ...cfg, region }), region);
-  }
-  iam(): Promise<IAMClient> {
-    return this.get('iam', async (cfg) => new (await import('@aws-sdk/client-iam')).IAMClient(cfg));
   }
 
   /** The resolved region (for ARNs and pricing); 'us-east-1' against a local endpoint without one. */
   async region(): Promise<string> {
-    const client = await this.kinesis();
+    const client = await this.kinesisSdk();
     return client.config.region();
   }
 
   destroy(): void {
     for (const p of this.cache.values()) void p.then((c) => c.destroy(), () => undefined);
     this.cache.clear();
+    this.apis.clear();
+  }
+
+  private api<T>(service: ServiceKey, make: () => Promise<T>): Promise<T> {
+    let api = this.apis.get(service);
+    if (!api) {
+      api = make();
+      this.apis.set(service, api);
+    }
+    return api as Promise<T>;
   }
 
   private get<T>(service: ServiceKey, make: (cfg: Record<string, unknown>) => Promise<T>, cacheSuffix = ''): Promise<T> {

@@ -3,6 +3,7 @@
  * metrics), probes each shard, evaluates the status rules over the samples collected so far (one
  * invocation, or every refresh of --watch) and adds the pipeline stages.
  */
+import { kinesisApi } from './api/kinesis.js';
 import type { AwsClients } from './clients.js';
 import { listAllShards, describeStream } from './shards.js';
 import { probeShardLag, type ProbeResult } from './lag-probe.js';
@@ -103,17 +104,17 @@ export async function collectLag(aws: AwsClients, opts: LagOptions, session: Lag
   if (opts.source.kind === 'efo') cwSpecs.push(...efoMetricSpecs(opts.stream, opts.source.consumer));
   let perShardIds: string[] = [];
   if (opts.source.kind === 'stream-metrics') {
-    const kinesis = await aws.kinesis();
-    const [summary, listed] = await Promise.all([describeStream(kinesis, opts.stream), listAllShards(kinesis, opts.stream)]);
+    const kinesis = await aws.kinesisSdk();
+    const [summary, listed] = await Promise.all([describeStream(kinesisApi(kinesis), opts.stream), listAllShards(kinesisApi(kinesis), opts.stream)]);
     const enhanced = (summary.EnhancedMonitoring ?? []).flatMap((m) => m.ShardLevelMetrics ?? []);
     if (enhanced.includes('IteratorAgeMilliseconds') || enhanced.includes('ALL')) perShardIds = listed.shards.map((s) => s.ShardId!);
     else notes.push('per-shard iterator age needs enhanced monitoring (EnableEnhancedMonitoring IteratorAgeMilliseconds); showing the stream-level maximum over every consumer application');
     cwSpecs.push(...streamMetricSpecs(opts.stream, perShardIds));
   }
   if (opts.dmsTask || opts.firehose) {
-    const cw = await aws.cloudwatch();
+    const cw = await aws.cloudwatchSdk();
     if (opts.dmsTask) {
-      const dims = await resolveDmsTask(await aws.dms(), cw, opts.dmsTask);
+      const dims = await resolveDmsTask(await aws.dmsSdk(), cw, opts.dmsTask);
       if (!dims.confirmed) dmsNote = `DMS task ${dims.taskName}: no CDCLatencySource metric found by ListMetrics yet (has CDC run?)`;
       cwSpecs.push(...dmsMetricSpecs(dims));
     }
@@ -124,7 +125,7 @@ export async function collectLag(aws: AwsClients, opts: LagOptions, session: Lag
   let series = new Map<string, MetricSeries>();
   if (cwSpecs.length) {
     const endMs = deps.now();
-    const fetch = getMetricSeries(await aws.cloudwatch(), cwSpecs, { startMs: endMs - opts.windowMs, endMs, periodS: metricPeriodS(opts.windowMs) });
+    const fetch = getMetricSeries(await aws.cloudwatchSdk(), cwSpecs, { startMs: endMs - opts.windowMs, endMs, periodS: metricPeriodS(opts.windowMs) });
     if (opts.source.kind === 'efo' || opts.source.kind === 'stream-metrics') {
       series = (await fetch).series;
     } else {
@@ -186,11 +187,11 @@ async function collectPositions(
   notes: string[],
 ): Promise<{ shards: ShardLagReport[]; extra: Partial<LagReport> }> {
   const source = opts.source as Extract<LagSource, { kind: 'kcl' | 'checkpoint' }>;
-  const kinesis = await aws.kinesis();
+  const kinesis = await aws.kinesisSdk();
   const read = async (): Promise<{ atMs: number; positions: ConsumerPosition[]; activityMs?: number }> => {
     const atMs = deps.now();
     if (source.kind === 'kcl') {
-      const scan = await scanLeaseTable(await aws.dynamodb(), source.table, opts.stream);
+      const scan = await scanLeaseTable(await aws.dynamodbSdk(), source.table, opts.stream);
       return {
         atMs,
         positions: scan.leases.map((l) => ({
@@ -225,7 +226,7 @@ async function collectPositions(
     for (const p of before.positions) session.add(p.shardId, leaseSample(before.atMs, p), opts.windowMs);
     await deps.sleep(opts.observeMs);
   }
-  const [now, listed] = await Promise.all([read(), listAllShards(kinesis, opts.stream)]);
+  const [now, listed] = await Promise.all([read(), listAllShards(kinesisApi(kinesis), opts.stream)]);
   if (source.kind === 'kcl' && now.positions.length === 0) notes.push(`lease table '${source.table}' has no lease for stream '${opts.stream}'`);
   const rows = mapPositionsToShards(
     listed.shards.map((s) => ({ shardId: s.ShardId!, parentShardIds: [s.ParentShardId, s.AdjacentParentShardId].filter((x): x is string => Boolean(x)).sort(), closed: Boolean(s.SequenceNumberRange?.EndingSequenceNumber) })),

@@ -10,6 +10,7 @@
  * - With `aggregate`, user records are packed into KPL aggregated records (magic F3 89 9A C2 +
  *   protobuf AggregatedRecord + MD5), one group per predicted shard, as the KPL does.
  */
+import { kinesisApi } from './api/kinesis.js';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { CreateStreamCommand, PutRecordsCommand, waitUntilStreamExists, type KinesisClient, type PutRecordsRequestEntry, type Shard } from '@aws-sdk/client-kinesis';
@@ -281,7 +282,7 @@ interface ShardRange {
 type ShardMap = ShardRange[];
 
 async function loadShardMap(client: KinesisClient, stream: string): Promise<ShardMap> {
-  const { shards } = await listAllShards(client, stream);
+  const { shards } = await listAllShards(kinesisApi(client), stream);
   return shards
     .filter(isOpen)
     .map((s: Shard) => ({ shardId: s.ShardId!, start: BigInt(s.HashKeyRange!.StartingHashKey!), end: BigInt(s.HashKeyRange!.EndingHashKey!) }))
@@ -401,7 +402,7 @@ export async function prepareStream(client: KinesisClient, stream: string, opts:
   let created = false;
   let summary;
   try {
-    summary = await describeStream(client, stream);
+    summary = await describeStream(kinesisApi(client), stream);
   } catch (err) {
     if (!(err instanceof NotFoundError) || opts.createShards === undefined) {
       if (err instanceof NotFoundError) throw new NotFoundError(err.message, 'create it first, or pass --create-shards <n> to create it with n shards');
@@ -410,13 +411,13 @@ export async function prepareStream(client: KinesisClient, stream: string, opts:
     await client.send(new CreateStreamCommand({ StreamName: stream, ShardCount: opts.createShards, StreamModeDetails: { StreamMode: 'PROVISIONED' } }));
     await waitUntilStreamExists({ client, maxWaitTime: 120, minDelay: 1 }, { StreamName: stream });
     created = true;
-    summary = await describeStream(client, stream);
+    summary = await describeStream(kinesisApi(client), stream);
   }
   for (let i = 0; summary.StreamStatus !== 'ACTIVE' && i < 600; i++) {
     // Writes to a stream that is UPDATING work; CREATING does not, so wait for ACTIVE.
     if (summary.StreamStatus === 'UPDATING') break;
     await sleep(200);
-    summary = await describeStream(client, stream);
+    summary = await describeStream(kinesisApi(client), stream);
   }
   const maxKiB = summary.MaxRecordSizeInKiB;
   return {

@@ -3,6 +3,7 @@
  * execute a plan (src/core/provision-plan.ts) with waiters. Clients are passed in, so tests inject mocks.
  * Never deletes anything; every create tolerates "already exists" so a re-run after a failure finishes the job.
  */
+import { kinesisApi } from './api/kinesis.js';
 import {
   AddTagsToStreamCommand,
   CreateStreamCommand,
@@ -130,7 +131,7 @@ export async function readStream(kinesis: KinesisClient, name: string): Promise<
     throw err;
   }
   // Shard counts come from ListShards, not the summary: local servers and resharding make OpenShardCount unreliable.
-  const open = summary.StreamStatus === 'DELETING' ? 0 : (await listAllShards(kinesis, name)).shards.filter((s) => !s.SequenceNumberRange?.EndingSequenceNumber).length;
+  const open = summary.StreamStatus === 'DELETING' ? 0 : (await listAllShards(kinesisApi(kinesis), name)).shards.filter((s) => !s.SequenceNumberRange?.EndingSequenceNumber).length;
   const tags: Record<string, string> = {};
   let startKey: string | undefined;
   for (;;) {

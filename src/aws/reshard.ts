@@ -4,6 +4,7 @@
  * and checking the result with ListShards, because a server may accept a call and not do it (kinesis-local
  * leaves uneven ranges for non-doubling UpdateShardCount targets and ignores 2 → 1 after an uneven 3 → 2).
  */
+import { kinesisApi } from './api/kinesis.js';
 import {
   AddTagsToStreamCommand,
   GetRecordsCommand,
@@ -202,7 +203,7 @@ export async function waitActive(kinesis: KinesisClient, stream: string, timeout
   const deadline = Date.now() + timeoutMs;
   let delayMs = 200;
   for (;;) {
-    const summary = await describeStream(kinesis, stream);
+    const summary = await describeStream(kinesisApi(kinesis), stream);
     if (summary.StreamStatus === 'ACTIVE') return summary;
     if (Date.now() > deadline) throw new CliError(`stream '${stream}' still ${summary.StreamStatus} after ${Math.round(timeoutMs / 1000)} s`, EXIT.failure, 're-run the same command later: it continues from the current shard map');
     await sleep(delayMs);
@@ -330,7 +331,7 @@ export async function runReshard(io: ReshardIo, opts: ReshardOptions): Promise<R
     io.warn(text);
   };
 
-  let summary = await describeStream(kinesis, stream);
+  let summary = await describeStream(kinesisApi(kinesis), stream);
   if (summary.StreamStatus !== 'ACTIVE') {
     if (summary.StreamStatus === 'DELETING') throw new CliError(`stream '${stream}' is being deleted`, EXIT.failure);
     io.info(`stream '${stream}' is ${summary.StreamStatus}; waiting for ACTIVE before reading its shard map`);

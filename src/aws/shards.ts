@@ -1,13 +1,11 @@
-/** Stream and shard reads shared by every command: ListShards (paginated, never DescribeStream) and the stream summary. */
-import {
-  DescribeStreamSummaryCommand,
-  ListShardsCommand,
-  type KinesisClient,
-  type Shard,
-  type StreamDescriptionSummary,
-} from '@aws-sdk/client-kinesis';
+/**
+ * Stream and shard reads shared by every command: ListShards (paginated, never DescribeStream), the
+ * stream summary, and the one wait-until-ACTIVE.
+ */
+import type { Shard, ShardFilter, StreamDescriptionSummary } from '@aws-sdk/client-kinesis';
 import { LISTSHARDS_MAX_RESULTS } from '../core/limits.js';
-import { NotFoundError } from '../errors.js';
+import { CliError, EXIT, NotFoundError } from '../errors.js';
+import type { KinesisApi } from './api/kinesis.js';
 import { isAwsError } from './errors.js';
 
 export interface ListShardsResult {
@@ -16,24 +14,29 @@ export interface ListShardsResult {
   pages: number;
 }
 
+export interface ListShardsOptions {
+  streamArn?: string;
+  /** ShardFilter (AT_TIMESTAMP, FROM_TIMESTAMP, AT_LATEST …); it goes with the stream on page one only. */
+  filter?: ShardFilter;
+}
+
 /**
- * Every shard of the stream, open and closed, in ListShards order. ListShards (MaxResults ≤ 1000) is
- * used rather than DescribeStream, which caps at 100 shards and is rate-limited (FACTS.md).
+ * Every shard of the stream (or those the filter selects), in ListShards order. ListShards (MaxResults
+ * ≤ 1000) is used rather than DescribeStream, which returns at most 100 shards a call and allows 10 calls
+ * per second per account (Kinesis API Reference, ListShards and DescribeStream).
  * Throws NotFoundError (exit 4) when the stream does not exist.
  */
-export async function listAllShards(client: KinesisClient, stream: string, opts: { streamArn?: string } = {}): Promise<ListShardsResult> {
+export async function listAllShards(kinesis: KinesisApi, stream: string, opts: ListShardsOptions = {}): Promise<ListShardsResult> {
   const shards: Shard[] = [];
   let token: string | undefined;
   let pages = 0;
   try {
     do {
-      // With NextToken the stream name must be omitted (API ListShards).
-      const res = await client.send(
-        new ListShardsCommand(
-          token
-            ? { NextToken: token, MaxResults: LISTSHARDS_MAX_RESULTS }
-            : { ...(opts.streamArn ? { StreamARN: opts.streamArn } : { StreamName: stream }), MaxResults: LISTSHARDS_MAX_RESULTS },
-        ),
+      // With NextToken the stream name and the filter must be omitted (API ListShards).
+      const res = await kinesis.listShards(
+        token
+          ? { NextToken: token, MaxResults: LISTSHARDS_MAX_RESULTS }
+          : { ...(opts.streamArn ? { StreamARN: opts.streamArn } : { StreamName: stream }), MaxResults: LISTSHARDS_MAX_RESULTS, ...(opts.filter ? { ShardFilter: opts.filter } : {}) },
       );
       pages++;
       shards.push(...(res.Shards ?? []));
@@ -45,17 +48,71 @@ export async function listAllShards(client: KinesisClient, stream: string, opts:
   return { shards, pages };
 }
 
-export async function describeStream(client: KinesisClient, stream: string): Promise<StreamDescriptionSummary> {
+export async function describeStream(kinesis: KinesisApi, stream: string): Promise<StreamDescriptionSummary> {
   try {
-    const res = await client.send(new DescribeStreamSummaryCommand({ StreamName: stream }));
+    const res = await kinesis.describeStreamSummary({ StreamName: stream });
     return res.StreamDescriptionSummary!;
   } catch (err) {
     throw notFound(err, stream);
   }
 }
 
+/** The summary, or null when the stream does not exist. */
+export async function describeStreamOrNull(kinesis: KinesisApi, stream: string): Promise<StreamDescriptionSummary | null> {
+  try {
+    return (await kinesis.describeStreamSummary({ StreamName: stream })).StreamDescriptionSummary!;
+  } catch (err) {
+    if (isAwsError(err, 'ResourceNotFoundException')) return null;
+    throw err;
+  }
+}
+
+export interface WaitActiveOptions {
+  timeoutMs?: number;
+  /** First poll delay; it grows by half each poll up to maxDelayMs. */
+  minDelayMs?: number;
+  maxDelayMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Polls DescribeStreamSummary until the stream is ACTIVE (after CREATING or UPDATING). Not the SDK's
+ * waitUntilStreamExists: it polls DescribeStream, which allows 10 calls per second per account and
+ * lists at most 100 shards a call (Kinesis API Reference, DescribeStream).
+ */
+export async function waitForStreamActive(kinesis: KinesisApi, stream: string, opts: WaitActiveOptions = {}): Promise<StreamDescriptionSummary> {
+  const timeoutMs = opts.timeoutMs ?? 30 * 60_000;
+  const deadline = Date.now() + timeoutMs;
+  let delayMs = opts.minDelayMs ?? 200;
+  const maxDelayMs = opts.maxDelayMs ?? 5_000;
+  for (;;) {
+    const summary = await describeStream(kinesis, stream);
+    if (summary.StreamStatus === 'ACTIVE') return summary;
+    if (Date.now() > deadline) {
+      throw new CliError(`stream '${stream}' still ${summary.StreamStatus} after ${Math.round(timeoutMs / 1000)} s`, EXIT.failure, 're-run the same command later: it continues from where it stopped');
+    }
+    await (opts.sleep ?? sleep)(delayMs);
+    delayMs = Math.min(maxDelayMs, Math.round(delayMs * 1.5));
+  }
+}
+
 export function isOpen(shard: Shard): boolean {
   return !shard.SequenceNumberRange?.EndingSequenceNumber;
+}
+
+/** Every tag of the stream (ListTagsForStream pages over ExclusiveStartTagKey). */
+export async function listStreamTags(kinesis: KinesisApi, stream: string): Promise<Record<string, string>> {
+  const tags: Record<string, string> = {};
+  let startKey: string | undefined;
+  for (;;) {
+    const res = await kinesis.listTagsForStream({ StreamName: stream, ...(startKey ? { ExclusiveStartTagKey: startKey } : {}) });
+    for (const t of res.Tags ?? []) if (t.Key) tags[t.Key] = t.Value ?? '';
+    const last = res.Tags?.[res.Tags.length - 1]?.Key;
+    if (!res.HasMoreTags || !last) return tags;
+    startKey = last;
+  }
 }
 
 function notFound(err: unknown, stream: string): unknown {

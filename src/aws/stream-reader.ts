@@ -16,6 +16,7 @@
  * - Backpressure: the consumer gets one batch at a time and the shard that produced it makes no further
  *   call until the consumer's promise resolves; memory holds at most one batch per busy shard.
  */
+import { kinesisApi } from './api/kinesis.js';
 import { isAscii } from 'node:buffer';
 import {
   DeregisterStreamConsumerCommand,
@@ -190,7 +191,7 @@ export class StreamReader {
     userSignal?.addEventListener('abort', onUserAbort, { once: true });
     let registered = false;
     try {
-      const { shards } = await listAllShards(this.client, this.opts.stream);
+      const { shards } = await listAllShards(kinesisApi(this.client), this.opts.stream);
       this.shardList = new Map(shards.map((s) => [s.ShardId!, s]));
       const selected = this.opts.shards?.length ? selectShards(shards, this.opts.shards, this.opts.stream) : [];
       const plan = planRead(shards, this.opts.from, selected);
@@ -439,7 +440,7 @@ export class StreamReader {
 
   /** Reuses the named consumer or registers it, and waits until it is ACTIVE. */
   private async ensureConsumer(name: string): Promise<{ arn: string; registered: boolean }> {
-    const streamArn = (await describeStream(this.client, this.opts.stream)).StreamARN!;
+    const streamArn = (await describeStream(kinesisApi(this.client), this.opts.stream)).StreamARN!;
     let registered = false;
     let status: string | undefined;
     let arn: string | undefined;

@@ -38,7 +38,7 @@ const CHECKPOINT_INTERVAL_MS = 1000;
 export async function runTail(ctx: Context, opts: TailOptions): Promise<void> {
   const out = ctx.out;
   const from = await resolveFrom(opts);
-  const kinesis = await (await ctx.aws()).kinesis();
+  const kinesis = await (await ctx.aws()).kinesisSdk();
   const filterFn = hasFilter(opts.filter) ? compileFilter(opts.filter) : undefined;
   const reader = new StreamReader(kinesis, {
     stream: opts.stream,

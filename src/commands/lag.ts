@@ -82,7 +82,7 @@ export function register(program: Command): void {
             else for (const d of defs) ctx.out.result(`would put alarm ${d.AlarmName}\n${JSON.stringify(d, null, 2)}`);
             return;
           }
-          const cw = await aws.cloudwatch();
+          const cw = await aws.cloudwatchSdk();
           const plan = await planAlarms(cw, alarmOpts);
           await applyAlarms(cw, plan);
           if (ctx.global.json) ctx.out.document({ stream, dryRun: false, alarms: plan.map((a) => ({ action: a.action, name: a.name })) });

@@ -76,7 +76,7 @@ export function register(program: Command): void {
           throw new UsageError(`--kb: ${kb} KiB records do not fit the ${RECORD_DEFAULT_MAX_BYTES / KIB} KiB record limit of a stream created by --create-shards`, 'create the stream with a larger MaxRecordSizeInKiB first, or lower --kb');
         }
         const { prepareStream, produce } = await import('../aws/producer.js');
-        const kinesis = await (await ctx.aws()).kinesis();
+        const kinesis = await (await ctx.aws()).kinesisSdk();
         const target = await prepareStream(kinesis, stream!, { createShards });
         if (target.created) ctx.out.info(`created stream ${stream} with ${createShards} shard${createShards === 1 ? '' : 's'}`);
         if (kb * KIB + KIB > target.maxRecordBytes) {

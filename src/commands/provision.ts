@@ -67,7 +67,7 @@ async function run(ctx: Context, _args: string[], opts: ProvisionOptions): Promi
 
   const svc = await import('../aws/provision.js');
   const aws = await ctx.aws();
-  const clients: ProvisionClients = { kinesis: await aws.kinesis() };
+  const clients: ProvisionClients = { kinesis: await aws.kinesisSdk() };
   if (opts.printPolicies) {
     const roles = rolePolicies(cfg, await svc.readPolicyRefs(cfg, clients.kinesis, await aws.region()));
     if (ctx.out.json) ctx.out.document({ roles });
@@ -76,10 +76,10 @@ async function run(ctx: Context, _args: string[], opts: ProvisionOptions): Promi
     return;
   }
   for (const s of svc.neededServices(cfg, createRoles)) {
-    if (s === 'dms') clients.dms = await aws.dms();
-    if (s === 'firehose') clients.firehose = await aws.firehose();
-    if (s === 'cloudwatch') clients.cloudwatch = await aws.cloudwatch();
-    if (s === 'iam') clients.iam = await aws.iam();
+    if (s === 'dms') clients.dms = await aws.dmsSdk();
+    if (s === 'firehose') clients.firehose = await aws.firehoseSdk();
+    if (s === 'cloudwatch') clients.cloudwatch = await aws.cloudwatchSdk();
+    if (s === 'iam') clients.iam = await aws.iamSdk();
   }
   const state = await svc.readState(cfg, clients, { createRoles, region: await aws.region() });
 

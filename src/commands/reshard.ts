@@ -65,8 +65,8 @@ export function register(program: Command): void {
         const aws = await ctx.aws();
         const result = await runReshard(
           {
-            kinesis: await aws.kinesis(),
-            cloudwatch: () => aws.cloudwatch(),
+            kinesis: await aws.kinesisSdk(),
+            cloudwatch: () => aws.cloudwatchSdk(),
             info: (t) => ctx.out.info(t),
             warn: (t) => ctx.out.warn(t),
             spinner: (t) => ctx.out.spinner(t),

@@ -3,6 +3,7 @@
  * interactivity decided once at start-up.
  */
 import { Chalk, type ChalkInstance } from 'chalk';
+import type { Spinner } from '../services/host.js';
 
 export interface OutputOptions {
   json: boolean;
@@ -12,13 +13,6 @@ export interface OutputOptions {
   stdout?: NodeJS.WritableStream & { isTTY?: boolean };
   stderr?: NodeJS.WritableStream & { isTTY?: boolean };
   env?: NodeJS.ProcessEnv;
-}
-
-export interface Spinner {
-  text: string;
-  succeed(text?: string): void;
-  fail(text?: string): void;
-  stop(): void;
 }
 
 export class Output {

@@ -1,3 +1,4 @@
+import { kinesisApi } from '../../src/aws/api/kinesis.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AwsClients } from '../../src/aws/clients.js';
 import { describeStream, listAllShards } from '../../src/aws/shards.js';
@@ -29,11 +30,11 @@ describe('client layer against kinesis-local', () => {
 
     const lines: string[] = [];
     const aws = new AwsClients({ endpointUrl: endpoint, env: {}, log: (l) => lines.push(l) });
-    const kinesis = await aws.kinesis();
-    const { shards, pages } = await listAllShards(kinesis, name);
+    const kinesis = await aws.kinesisSdk();
+    const { shards, pages } = await listAllShards(kinesisApi(kinesis), name);
     expect(shards).toHaveLength(1);
     expect(pages).toBe(1);
-    const missing = await describeStream(kinesis, `${name}-missing`).catch((e: unknown) => e);
+    const missing = await describeStream(kinesisApi(kinesis), `${name}-missing`).catch((e: unknown) => e);
     expect(toCliError(missing).exitCode).toBe(EXIT.notFound);
     aws.destroy();
 
@@ -45,7 +46,7 @@ describe('client layer against kinesis-local', () => {
 
   it('a user agent of cdcpipe/<version> is sent', async () => {
     const aws = new AwsClients({ endpointUrl: inject('kinesisEndpoint'), env: {} });
-    const kinesis = await aws.kinesis();
+    const kinesis = await aws.kinesisSdk();
     expect(kinesis.config.customUserAgent).toEqual([[`cdcpipe/${VERSION}`]]);
     aws.destroy();
   });

@@ -46,7 +46,7 @@ describe('profile resolution', () => {
     process.env.AWS_SHARED_CREDENTIALS_FILE = join(dir, 'credentials');
     for (const k of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete process.env[k];
     const aws = new AwsClients({ profile: 'staging', env: {} });
-    const kinesis = await aws.kinesis();
+    const kinesis = await aws.kinesisSdk();
     expect(await kinesis.config.region()).toBe('eu-west-1');
     const creds = await kinesis.config.credentials();
     expect(creds.accessKeyId).toBe('AKIDSTAGING');
@@ -58,7 +58,7 @@ describe('profile resolution', () => {
     process.env.AWS_CONFIG_FILE = '/nonexistent';
     delete process.env.AWS_REGION;
     delete process.env.AWS_DEFAULT_REGION;
-    const kinesis = await aws.kinesis();
+    const kinesis = await aws.kinesisSdk();
     expect(await kinesis.config.region()).toBe('us-east-1');
     expect(kinesis.config.requestHandler.constructor.name).toBe('NodeHttpHandler');
     aws.destroy();

@@ -113,7 +113,7 @@ describe('scale targets on mocked AWS', () => {
     const clients = aws();
     const spinner = async () => ({ text: '', succeed: () => {}, fail: () => {} });
     const result = await runReshard(
-      { kinesis: await clients.kinesis(), cloudwatch: () => clients.cloudwatch(), info: () => {}, warn: () => {}, spinner, confirm: async () => {} },
+      { kinesis: await clients.kinesisSdk(), cloudwatch: () => clients.cloudwatchSdk(), info: () => {}, warn: () => {}, spinner, confirm: async () => {} },
       { stream: STREAM, mode: { kind: 'to', target: 10, switchToProvisioned: false }, dryRun: false, now: new Date(NOW) },
     );
     clients.destroy();

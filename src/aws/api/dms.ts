@@ -1,0 +1,80 @@
+/** The DMS calls cdcpipe makes, with the SDK's waiters for task readiness and connection tests. */
+import {
+  CreateEndpointCommand,
+  CreateReplicationConfigCommand,
+  CreateReplicationTaskCommand,
+  DescribeConnectionsCommand,
+  DescribeEndpointsCommand,
+  DescribeReplicationConfigsCommand,
+  DescribeReplicationInstancesCommand,
+  DescribeReplicationTasksCommand,
+  DescribeReplicationsCommand,
+  DescribeTableStatisticsCommand,
+  ModifyEndpointCommand,
+  ModifyReplicationConfigCommand,
+  ModifyReplicationTaskCommand,
+  StartReplicationCommand,
+  StartReplicationTaskCommand,
+  TestConnectionCommand,
+  waitUntilReplicationTaskReady,
+  waitUntilTestConnectionSucceeds,
+} from '@aws-sdk/client-database-migration-service';
+import type * as D from '@aws-sdk/client-database-migration-service';
+import { op, type Call } from './op.js';
+
+/** How long an SDK waiter polls: first delay, longest delay and the whole wait, in seconds. */
+export interface WaitOptions {
+  minDelaySeconds: number;
+  maxDelaySeconds: number;
+  maxWaitSeconds: number;
+}
+
+export function waiterParams<C>(client: C, wait: WaitOptions) {
+  return { client, minDelay: wait.minDelaySeconds, maxDelay: Math.max(wait.maxDelaySeconds, wait.minDelaySeconds), maxWaitTime: wait.maxWaitSeconds };
+}
+
+export interface DmsApi {
+  describeEndpoints: Call<D.DescribeEndpointsCommandInput, D.DescribeEndpointsCommandOutput>;
+  describeReplicationTasks: Call<D.DescribeReplicationTasksCommandInput, D.DescribeReplicationTasksCommandOutput>;
+  describeReplicationConfigs: Call<D.DescribeReplicationConfigsCommandInput, D.DescribeReplicationConfigsCommandOutput>;
+  describeReplications: Call<D.DescribeReplicationsCommandInput, D.DescribeReplicationsCommandOutput>;
+  describeReplicationInstances: Call<D.DescribeReplicationInstancesCommandInput, D.DescribeReplicationInstancesCommandOutput>;
+  describeConnections: Call<D.DescribeConnectionsCommandInput, D.DescribeConnectionsCommandOutput>;
+  describeTableStatistics: Call<D.DescribeTableStatisticsCommandInput, D.DescribeTableStatisticsCommandOutput>;
+  createEndpoint: Call<D.CreateEndpointCommandInput, D.CreateEndpointCommandOutput>;
+  modifyEndpoint: Call<D.ModifyEndpointCommandInput, D.ModifyEndpointCommandOutput>;
+  testConnection: Call<D.TestConnectionCommandInput, D.TestConnectionCommandOutput>;
+  createReplicationTask: Call<D.CreateReplicationTaskCommandInput, D.CreateReplicationTaskCommandOutput>;
+  modifyReplicationTask: Call<D.ModifyReplicationTaskCommandInput, D.ModifyReplicationTaskCommandOutput>;
+  startReplicationTask: Call<D.StartReplicationTaskCommandInput, D.StartReplicationTaskCommandOutput>;
+  createReplicationConfig: Call<D.CreateReplicationConfigCommandInput, D.CreateReplicationConfigCommandOutput>;
+  modifyReplicationConfig: Call<D.ModifyReplicationConfigCommandInput, D.ModifyReplicationConfigCommandOutput>;
+  startReplication: Call<D.StartReplicationCommandInput, D.StartReplicationCommandOutput>;
+  /** The SDK waiter ReplicationTaskReady: until the tasks the filters name are `ready`. */
+  waitForTaskReady(input: D.DescribeReplicationTasksCommandInput, wait: WaitOptions): Promise<void>;
+  /** The SDK waiter TestConnectionSucceeds: until the connection the filters name is `successful`. */
+  waitForConnection(input: D.DescribeConnectionsCommandInput, wait: WaitOptions): Promise<void>;
+}
+
+export function dmsApi(client: D.DatabaseMigrationServiceClient): DmsApi {
+  return {
+    describeEndpoints: op(client, DescribeEndpointsCommand),
+    describeReplicationTasks: op(client, DescribeReplicationTasksCommand),
+    describeReplicationConfigs: op(client, DescribeReplicationConfigsCommand),
+    describeReplications: op(client, DescribeReplicationsCommand),
+    describeReplicationInstances: op(client, DescribeReplicationInstancesCommand),
+    describeConnections: op(client, DescribeConnectionsCommand),
+    describeTableStatistics: op(client, DescribeTableStatisticsCommand),
+    createEndpoint: op(client, CreateEndpointCommand),
+    modifyEndpoint: op(client, ModifyEndpointCommand),
+    testConnection: op(client, TestConnectionCommand),
+    createReplicationTask: op(client, CreateReplicationTaskCommand),
+    modifyReplicationTask: op(client, ModifyReplicationTaskCommand),
+    startReplicationTask: op(client, StartReplicationTaskCommand),
+    createReplicationConfig: op(client, CreateReplicationConfigCommand),
+    modifyReplicationConfig: op(client, ModifyReplicationConfigCommand),
+    startReplication: op(client, StartReplicationCommand),
+    waitForTaskReady: async (input, wait) => void (await waitUntilReplicationTaskReady(waiterParams(client, wait), input)),
+    waitForConnection: async (input, wait) => void (await waitUntilTestConnectionSucceeds(waiterParams(client, wait), input)),
+  };
+}
