@@ -1,5 +1,5 @@
-// Provision converge (issue 8 (e)): run the real provision code (dist/core/provision-plan.js planProvision,
-// dist/aws/provision.js readState + applyPlan) twice on a full pipeline file (stream, IAM roles, DMS target
+// Provision converge (issue 8 (e)): run the real provision code (dist/services/provision.js: the resource
+// table's reads, plans and applies) twice on a full pipeline file (stream, IAM roles, DMS target
 // endpoint and task, Firehose, four alarms, tags) and count the mutating AWS calls of each run. The first
 // run is the baseline (it creates everything); the re-run must make 0.
 // Kinesis, DMS, Firehose, CloudWatch and IAM are MOCKED with aws-sdk-client-mock (DMS, Firehose, CloudWatch
@@ -34,9 +34,14 @@ import {
 import { CreateDeliveryStreamCommand, DescribeDeliveryStreamCommand, FirehoseClient } from '@aws-sdk/client-firehose';
 import { CloudWatchClient, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateRoleCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
-import { applyPlan, readState } from '../dist/aws/provision.js';
+import { cloudWatchApi } from '../dist/aws/api/cloudwatch.js';
+import { dmsApi } from '../dist/aws/api/dms.js';
+import { firehoseApi } from '../dist/aws/api/firehose.js';
+import { iamApi } from '../dist/aws/api/iam.js';
+import { kinesisApi } from '../dist/aws/api/kinesis.js';
+import { SILENT_HOST } from '../dist/services/host.js';
+import { provision } from '../dist/services/provision.js';
 import { parsePipeline } from '../dist/core/pipeline-schema.js';
-import { planProvision } from '../dist/core/provision-plan.js';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
@@ -195,11 +200,19 @@ function fakeAws() {
   };
 }
 
-async function provisionOnce(cfg, clients) {
-  const state = await readState(cfg, clients, { createRoles: true, region: REGION });
-  const plan = planProvision(cfg, state.observed, state.refs, { createRoles: true });
-  await applyPlan(cfg, plan, state, clients, { testConnection: false, wait: { minDelaySeconds: 0.001, maxDelaySeconds: 0.002, maxWaitSeconds: 5 }, sleep: async () => {} });
-  return plan;
+async function provisionOnce(cfg, sdk) {
+  const clients = {
+    kinesis: async () => kinesisApi(sdk.kinesis),
+    dms: async () => dmsApi(sdk.dms),
+    firehose: async () => firehoseApi(sdk.firehose),
+    cloudwatch: async () => cloudWatchApi(sdk.cloudwatch),
+    iam: async () => iamApi(sdk.iam),
+    region: async () => REGION,
+  };
+  const options = { cfg, configPath: 'bench-pipeline.yaml', createRoles: true, dryRun: false, check: false, yes: true, testConnection: false, wait: { minDelaySeconds: 0.001, maxDelaySeconds: 0.002, maxWaitSeconds: 5 }, sleep: async () => {} };
+  const result = await provision(options, clients, SILENT_HOST);
+  if (result.error) throw result.error;
+  return result;
 }
 
 function summarize(calls) {

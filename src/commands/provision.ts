@@ -1,16 +1,13 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+/** `cdcpipe provision`: flags, the pipeline file, one service call (src/services/provision.ts), render. */
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { AbortError, CheckFailedError, CliError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import type { Context } from '../context.js';
-import type { ProvisionClients } from '../aws/provision.js';
 import type { PipelineConfig } from '../core/pipeline-schema.js';
-import type { PlannedAction } from '../core/provision-plan.js';
 import { parseEnumFlag } from '../core/units.js';
-import { renderTable } from '../render/table.js';
 import { action, examples } from './action.js';
 
-interface ProvisionOptions {
+interface ProvisionFlags {
   config: string;
   init?: boolean;
   dryRun?: boolean;
@@ -46,98 +43,45 @@ export function register(program: Command): void {
         'cdcpipe provision --emit cloudformation > pipeline.cfn.yaml',
       ),
     )
-    .action(action<ProvisionOptions>(run));
+    .action(action<ProvisionFlags>(run));
 }
 
-async function run(ctx: Context, _args: string[], opts: ProvisionOptions): Promise<void> {
-  if (opts.init) return init(ctx);
+async function run(ctx: Context, _args: string[], opts: ProvisionFlags): Promise<void> {
   // zod, yaml and the planner load only when this command runs, so other commands start fast.
-  const { buildCloudFormation, checkRoleSources, cloudFormationYaml, planProvision, rolePolicies } = await import('../core/provision-plan.js');
+  const svc = await import('../services/provision.js');
+  const view = await import('../render/provision.js');
+  if (opts.init) {
+    const path = await svc.writeExamplePipeline(process.cwd());
+    if (ctx.out.json) ctx.out.document({ written: path });
+    else ctx.out.result(`wrote ${path}: edit it, then run cdcpipe provision --dry-run`);
+    return;
+  }
   const cfg = await loadConfig(opts.config);
   if (opts.emit !== undefined) {
     parseEnumFlag('--emit', opts.emit, ['cloudformation'] as const);
-    const { template, warnings } = buildCloudFormation(cfg);
-    for (const w of warnings) ctx.out.warn(w);
-    if (ctx.out.json) ctx.out.document({ format: 'cloudformation', template });
-    else ctx.out.result(cloudFormationYaml(template));
-    return;
+    return view.renderTemplate(ctx.out, svc.provisionTemplate(cfg));
   }
   const createRoles = Boolean(opts.createRoles);
-  if (!opts.printPolicies) checkRoleSources(cfg, createRoles);
-
-  const svc = await import('../aws/provision.js');
+  if (!opts.printPolicies) svc.checkRoleSources(cfg, createRoles);
   const aws = await ctx.aws();
-  const clients: ProvisionClients = { kinesis: await aws.kinesisSdk() };
-  if (opts.printPolicies) {
-    const roles = rolePolicies(cfg, await svc.readPolicyRefs(cfg, clients.kinesis, await aws.region()));
-    if (ctx.out.json) ctx.out.document({ roles });
-    else if (roles.length === 0) ctx.out.result('no roles needed: the file has no dms or firehose section');
-    else for (const r of roles) ctx.out.result(`# ${r.role} role ${r.roleName}\n# trust policy\n${JSON.stringify(r.trustPolicy, null, 2)}\n# permissions (inline policy ${r.policyName})\n${JSON.stringify(r.policy, null, 2)}\n`);
-    return;
-  }
-  for (const s of svc.neededServices(cfg, createRoles)) {
-    if (s === 'dms') clients.dms = await aws.dmsSdk();
-    if (s === 'firehose') clients.firehose = await aws.firehoseSdk();
-    if (s === 'cloudwatch') clients.cloudwatch = await aws.cloudwatchSdk();
-    if (s === 'iam') clients.iam = await aws.iamSdk();
-  }
-  const state = await svc.readState(cfg, clients, { createRoles, region: await aws.region() });
-
-  const plan = planProvision(cfg, state.observed, state.refs, { createRoles });
-  for (const w of plan.warnings) ctx.out.warn(w);
-  const dryRun = Boolean(opts.dryRun || opts.check);
-  const toApply = plan.actions.filter((a) => a.action === 'create' || a.action === 'update' || a.action === 'start').length;
-  const drift = plan.actions.filter((a) => a.action === 'drift');
-  const driftError = (prefix: string) =>
-    new CheckFailedError(`${prefix}${drift.length} resource(s) drifted in ways provision cannot change: ${drift.map((d) => `${d.resource} ${d.name}`).join(', ')}`, 'the detail column says why and what to do');
-  const report = (applied: boolean, extra: object = {}) => {
-    if (ctx.out.json) ctx.out.document({ dryRun, actions: plan.actions.map(publicAction), applied, ...extra });
-  };
-  if (!ctx.out.json) printActions(ctx, plan.actions);
-
-  if (dryRun) {
-    report(false);
-    const differ = toApply + drift.length;
-    if (opts.check && differ > 0) throw new CheckFailedError(`${differ} of ${plan.actions.length} resources differ from ${opts.config}`);
-    return;
-  }
-  if (toApply === 0) {
-    report(false);
-    if (opts.testConnection && cfg.dms) await svc.applyPlan(cfg, plan, state, clients, { testConnection: true, onStep: (_a, text) => ctx.out.spinner(text) });
-    if (drift.length) throw driftError('nothing to apply, but ');
-    if (!ctx.out.json) ctx.out.result('no changes');
-    return;
-  }
-
-  const changesText = `${toApply} change${toApply === 1 ? '' : 's'}`;
-  if (!opts.yes) {
-    if (!ctx.out.canPrompt) {
-      report(false);
-      throw new UsageError(`${changesText} to apply and no terminal to confirm them: pass --yes to apply, or --dry-run to only look`);
-    }
-    if (!(await confirm(`Apply ${changesText}? [y/N] `))) throw new AbortError();
-  }
-
-  try {
-    await svc.applyPlan(cfg, plan, state, clients, { testConnection: Boolean(opts.testConnection), onStep: (_a, text) => ctx.out.spinner(text) });
-  } catch (err) {
-    if (!(err instanceof svc.ProvisionStepError)) throw err;
-    report(false, { failed: { ...publicAction(err.action), error: err.result.steps.find((s) => s.status === 'failed')?.error ?? err.message } });
-    throw new CliError(err.message, err.exitCode, 'what was created is kept; fix the cause and re-run cdcpipe provision: it continues from here');
-  }
-  report(true);
-  if (drift.length) throw driftError('applied, but ');
-  if (!ctx.out.json) ctx.out.result(`applied ${changesText}`);
-}
-
-function publicAction(a: PlannedAction) {
-  return { resource: a.resource, name: a.name, action: a.action, detail: a.detail };
-}
-
-function printActions(ctx: Context, actions: PlannedAction[]): void {
-  const c = ctx.out.color;
-  const paint: Record<PlannedAction['action'], (s: string) => string> = { create: c.green, update: c.yellow, start: c.cyan, none: c.dim, drift: c.red };
-  ctx.out.result(renderTable(['action', 'resource', 'name', 'detail'], actions.map((a) => [paint[a.action](a.action), a.resource, a.name, a.detail])));
+  const clients = { kinesis: () => aws.kinesisApi(), dms: () => aws.dmsApi(), firehose: () => aws.firehoseApi(), cloudwatch: () => aws.cloudwatchApi(), iam: () => aws.iamApi(), region: () => aws.region() };
+  if (opts.printPolicies) return view.renderPolicies(ctx.out, await svc.provisionPolicies(cfg, clients));
+  const result = await svc.provision(
+    {
+      cfg,
+      configPath: opts.config,
+      createRoles,
+      dryRun: Boolean(opts.dryRun || opts.check),
+      check: Boolean(opts.check),
+      yes: Boolean(opts.yes),
+      testConnection: Boolean(opts.testConnection),
+      showPlan: (actions) => view.renderActions(ctx.out, actions),
+    },
+    clients,
+    ctx.host,
+  );
+  view.renderProvision(ctx.out, result);
+  if (result.error) throw result.error;
 }
 
 async function loadConfig(path: string): Promise<PipelineConfig> {
@@ -151,27 +95,4 @@ async function loadConfig(path: string): Promise<PipelineConfig> {
   }
   const { parsePipeline } = await import('../core/pipeline-schema.js');
   return parsePipeline(text, path);
-}
-
-async function init(ctx: Context): Promise<void> {
-  const { EXAMPLE_PIPELINE_YAML } = await import('../core/pipeline-schema.js');
-  const path = resolve('cdcpipe.yaml');
-  try {
-    await writeFile(path, EXAMPLE_PIPELINE_YAML, { flag: 'wx' });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`--init: ${path} already exists; refusing to overwrite it`, 'edit it, or move it away first');
-    throw err;
-  }
-  if (ctx.out.json) ctx.out.document({ written: path });
-  else ctx.out.result(`wrote ${path}: edit it, then run cdcpipe provision --dry-run`);
-}
-
-async function confirm(question: string): Promise<boolean> {
-  const { createInterface } = await import('node:readline/promises');
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(question)).trim());
-  } finally {
-    rl.close();
-  }
 }

@@ -53,3 +53,8 @@ export const ON_DEMAND_INITIAL_WRITE_BYTES_PER_S = 4 * MIB;
 export const ON_DEMAND_INITIAL_WRITE_RECORDS_PER_S = 4000;
 /** SubscribeToShard: one call per second per registered consumer per shard (API SubscribeToShard). */
 export const SUBSCRIBE_TO_SHARD_CALLS_PER_S = 1;
+
+/** AddTagsToStream takes at most 10 tags per call (Kinesis API Reference, AddTagsToStream). */
+export const ADD_TAGS_MAX_PER_CALL = 10;
+/** IAM role names are at most 64 characters (IAM User Guide, IAM and AWS STS quotas). */
+export const IAM_ROLE_NAME_MAX_CHARS = 64;

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parsePipeline, type PipelineConfig } from '../../src/core/pipeline-schema.js';
-import { buildCloudFormation, cloudFormationYaml } from '../../src/core/provision-plan.js';
+import { cloudFormationYaml } from '../../src/core/provision/cloudformation.js';
+import { provisionTemplate as buildCloudFormation } from '../../src/services/provision.js';
 
 const FULL = readFileSync(new URL('../../examples/cdcpipe.full.yaml', import.meta.url), 'utf8');
 /** The full example without role ARNs: the template must create both roles. */

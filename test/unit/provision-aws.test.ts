@@ -1,5 +1,5 @@
 /**
- * `cdcpipe provision`'s AWS executor against MOCKS (aws-sdk-client-mock): DMS, Firehose, CloudWatch and
+ * `cdcpipe provision` (src/services/provision.ts and the resource adapters) against MOCKS (aws-sdk-client-mock): DMS, Firehose, CloudWatch and
  * IAM have no local server, so each client is mocked and backed by a small in-memory fake of the service
  * (resources, statuses that move on as they are polled, "already exists" and "not found" errors). Kinesis is
  * mocked here too, so one pass covers the whole pipeline; the stream part runs against the real kinesis-local
@@ -39,9 +39,16 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { applyPlan, readState, ProvisionStepError, type ProvisionClients } from '../../src/aws/provision.js';
+import { cloudWatchApi } from '../../src/aws/api/cloudwatch.js';
+import { dmsApi } from '../../src/aws/api/dms.js';
+import { firehoseApi } from '../../src/aws/api/firehose.js';
+import { iamApi } from '../../src/aws/api/iam.js';
+import { kinesisApi } from '../../src/aws/api/kinesis.js';
+import type { ProvisionClients } from '../../src/aws/provision/adapter.js';
 import { parsePipeline, type PipelineConfig } from '../../src/core/pipeline-schema.js';
-import { planProvision, type ProvisionPlan } from '../../src/core/provision-plan.js';
+import { CliError } from '../../src/errors.js';
+import { SILENT_HOST } from '../../src/services/host.js';
+import { provision, type ProvisionResult } from '../../src/services/provision.js';
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
@@ -122,7 +129,9 @@ afterEach(() => {
   for (const m of mocks.splice(0)) m.restore();
 });
 
-function fakeClients(world: FakeAws): { clients: ProvisionClients; allCommands: () => string[] } {
+type Clients = ProvisionClients & { region(): Promise<string> };
+
+function fakeClients(world: FakeAws): { clients: Clients; allCommands: () => string[] } {
   const credentials = { accessKeyId: 'AKIDMOCK', secretAccessKey: 'mock' };
   const kinesis = new KinesisClient({ region: REGION, credentials });
   const dms = new DatabaseMigrationServiceClient({ region: REGION, credentials });
@@ -346,19 +355,30 @@ function fakeClients(world: FakeAws): { clients: ProvisionClients; allCommands: 
   );
 
   return {
-    clients: { kinesis, dms, firehose, cloudwatch, iam },
+    // The narrow interfaces over the mocked SDK clients, as src/aws/clients.ts builds them.
+    clients: {
+      kinesis: async () => kinesisApi(kinesis),
+      dms: async () => dmsApi(dms),
+      firehose: async () => firehoseApi(firehose),
+      cloudwatch: async () => cloudWatchApi(cloudwatch),
+      iam: async () => iamApi(iam),
+      region: async () => REGION,
+    },
     allCommands: () => [k, d, f, c, i].flatMap((m) => m.calls().map((call) => (call.args[0] as object).constructor.name)),
   };
 }
 
 const FAST = { minDelaySeconds: 0.001, maxDelaySeconds: 0.002, maxWaitSeconds: 5 };
 
-async function provisionOnce(_world: FakeAws, cfg: PipelineConfig, clients: ProvisionClients, opts: { createRoles?: boolean; testConnection?: boolean } = {}): Promise<ProvisionPlan> {
-  const createRoles = opts.createRoles ?? true;
-  const state = await readState(cfg, clients, { createRoles, region: REGION });
-  const plan = planProvision(cfg, state.observed, state.refs, { createRoles });
-  await applyPlan(cfg, plan, state, clients, { testConnection: Boolean(opts.testConnection), wait: FAST, sleep: async () => {} });
-  return plan;
+/** One `provision --yes` run; a failed step ends it with the error the command exits with. */
+async function provisionOnce(_world: FakeAws, cfg: PipelineConfig, clients: Clients, opts: { createRoles?: boolean; testConnection?: boolean } = {}): Promise<ProvisionResult> {
+  const result = await provision(
+    { cfg, configPath: 'test.yaml', createRoles: opts.createRoles ?? true, dryRun: false, check: false, yes: true, testConnection: Boolean(opts.testConnection), wait: FAST, sleep: async () => {} },
+    clients,
+    SILENT_HOST,
+  );
+  if (result.failed) throw result.error;
+  return result;
 }
 
 const CREATE_SEQUENCE = [
@@ -621,7 +641,7 @@ describe('provision on mocked AWS: a failure at each step, then a re-run', () =>
       () => undefined,
       (e: unknown) => e,
     );
-    expect(err).toBeInstanceOf(ProvisionStepError);
+    expect(err).toBeInstanceOf(CliError);
     expect((err as Error).message).toMatch(/failed: .*injected/);
     const doneBefore = world.mutations.length;
     expect(doneBefore).toBe(mode === 'before' ? index - 1 : index); // what was created is kept

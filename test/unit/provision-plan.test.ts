@@ -1,18 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { parsePipeline } from '../../src/core/pipeline-schema.js';
-import {
-  dmsRolePolicy,
-  dmsTableMappings,
-  firehoseRolePolicy,
-  planProvision,
-  shardSteps,
-  type ObservedState,
-  type ObservedStream,
-  type Refs,
-} from '../../src/core/provision-plan.js';
+import { dmsTableMappings } from '../../src/core/provision/dms-task.js';
+import { checkRoleSources, literalPolicy, predictStreamArn, rolePolicy, type RoleKind } from '../../src/core/provision/iam.js';
+import { shardSteps, streamModel, type ObservedStream } from '../../src/core/provision/stream.js';
+import type { Known } from '../../src/core/provision/values.js';
+import type { PipelineConfig } from '../../src/core/pipeline-schema.js';
 import { UsageError } from '../../src/errors.js';
 
-const REFS: Refs = { partition: 'aws', region: 'eu-west-1', accountId: '111122223333' };
+const KNOWN: Known = { partition: 'aws', region: 'eu-west-1', accountId: '111122223333' };
+/** A role's policy with its ARNs filled in, as provision and --print-policies send it. */
+const policyOf = (c: PipelineConfig, kind: RoleKind, known: Known = KNOWN) => literalPolicy(rolePolicy(c, kind), predictStreamArn(c.stream.name, known));
+const dmsRolePolicy = (c: PipelineConfig, known?: Known) => policyOf(c, 'dms', known);
+const firehoseRolePolicy = (c: PipelineConfig) => policyOf(c, 'firehose');
+const planStream = (c: PipelineConfig, stream: ObservedStream | null) => streamModel.plan(streamModel.desired(c, { createRoles: false })[0]!, stream, KNOWN);
 const STREAM_ARN = 'arn:aws:kinesis:eu-west-1:111122223333:stream/s';
 const cfg = (extra = '', stream = 'stream: {name: s, shards: 2}') => parsePipeline(`${stream}\n${extra}`, 'f');
 const FIREHOSE = 'firehose: {name: fh, roleArn: "arn:aws:iam::111122223333:role/fh", bucketArn: "arn:aws:s3:::bkt", prefix: "cdc/!{timestamp:yyyy}/", errorOutputPrefix: "err/"}';
@@ -34,7 +34,6 @@ const observedStream = (over: Partial<ObservedStream> = {}): ObservedStream => (
   tags: {},
   ...over,
 });
-const observed = (stream: ObservedStream | null): ObservedState => ({ stream, roles: {}, alarms: {} });
 
 describe('stream plan', () => {
   it.each([
@@ -45,7 +44,7 @@ describe('stream plan', () => {
     ['a deleting stream is drift', observedStream({ status: 'DELETING' }), 'drift', 'the stream is being deleted; re-run once it is gone'],
     ['on-demand → provisioned changes the mode', observedStream({ mode: 'on-demand', openShards: 4 }), 'update', 'mode on-demand → provisioned; shards 4 → 2'],
   ])('%s', (_name, stream, action, detail) => {
-    expect(planProvision(cfg(), observed(stream), REFS, { createRoles: false }).actions).toEqual([
+    expect(planStream(cfg(), stream)).toEqual([
       expect.objectContaining({ resource: 'kinesis-stream', name: 's', action, detail }),
     ]);
   });
@@ -77,21 +76,21 @@ describe('DMS table mappings from the shorthand', () => {
 describe('least-privilege policies, scoped to exact ARNs', () => {
   it('DMS: write actions on the stream only, GenerateDataKey on the exact key when a key ARN is given', () => {
     const key = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
-    const p = dmsRolePolicy(cfg(DMS, `stream: {name: s, shards: 2, encryption: {kmsKeyId: "${key}"}}`), REFS);
+    const p = dmsRolePolicy(cfg(DMS, `stream: {name: s, shards: 2, encryption: {kmsKeyId: "${key}"}}`));
     expect(p.Statement).toEqual([
       { Sid: 'WriteToStream', Effect: 'Allow', Action: ['kinesis:DescribeStream', 'kinesis:PutRecord', 'kinesis:PutRecords'], Resource: STREAM_ARN },
       { Sid: 'EncryptWithStreamKey', Effect: 'Allow', Action: ['kms:GenerateDataKey'], Resource: key },
     ]);
   });
   it('DMS: no KMS statement when encryption is off', () => {
-    expect(dmsRolePolicy(cfg(DMS, 'stream: {name: s, shards: 2, encryption: false}'), REFS).Statement.map((s) => s.Sid)).toEqual(['WriteToStream']);
+    expect(dmsRolePolicy(cfg(DMS, 'stream: {name: s, shards: 2, encryption: false}')).Statement.map((s) => s.Sid)).toEqual(['WriteToStream']);
   });
   it('a customer alias is limited to keys with that alias, used through Kinesis', () => {
-    const kms = dmsRolePolicy(cfg(DMS, 'stream: {name: s, shards: 2, encryption: {kmsKeyId: alias/cdc}}'), REFS).Statement[1]!;
+    const kms = dmsRolePolicy(cfg(DMS, 'stream: {name: s, shards: 2, encryption: {kmsKeyId: alias/cdc}}')).Statement[1]!;
     expect(kms.Condition).toEqual({ StringEquals: { 'kms:ViaService': 'kinesis.eu-west-1.amazonaws.com' }, 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/cdc' } });
   });
   it('Firehose: read the stream, write the static part of each prefix, decrypt, log', () => {
-    const p = firehoseRolePolicy(cfg(FIREHOSE), REFS);
+    const p = firehoseRolePolicy(cfg(FIREHOSE));
     const bySid = Object.fromEntries(p.Statement.map((s) => [s.Sid, s]));
     expect(Object.keys(bySid)).toEqual(['ReadStream', 'Bucket', 'WriteObjects', 'DecryptStream', 'DeliveryLogs']);
     expect(bySid.ReadStream!.Resource).toBe(STREAM_ARN);
@@ -109,6 +108,6 @@ describe('least-privilege policies, scoped to exact ARNs', () => {
 describe('role sources', () => {
   it('without --create-roles, a DMS section needs serviceAccessRoleArn (exit 2 naming it)', () => {
     const noRole = cfg(DMS.replace(/ {2}serviceAccessRoleArn.*\n/, ''));
-    expect(() => planProvision(noRole, observed(null), REFS, { createRoles: false })).toThrow(/dms\.serviceAccessRoleArn: required unless --create-roles/);
+    expect(() => checkRoleSources(noRole, false)).toThrow(/dms\.serviceAccessRoleArn: required unless --create-roles/);
   });
 });
