@@ -22,7 +22,7 @@ export const MIGRATION_TYPES = ['full-load', 'cdc', 'full-load-and-cdc'] as cons
 export const FIREHOSE_COMPRESSIONS = ['UNCOMPRESSED', 'GZIP', 'ZIP', 'Snappy', 'HADOOP_SNAPPY'] as const;
 /** DMS Serverless capacity units (API ComputeConfig: 1, 2, 4, 8, 16, 32, 64, 128, 192, 256, 384). */
 export const DMS_DCU_VALUES = [1, 2, 4, 8, 16, 32, 64, 128, 192, 256, 384] as const;
-/** Firehose BufferingHints: SizeInMBs 1..128, IntervalInSeconds 0..900 (FACTS.md "Firehose"). */
+/** Firehose BufferingHints: SizeInMBs 1..128, IntervalInSeconds 0..900 (Amazon Data Firehose API Reference, BufferingHints). */
 export const FIREHOSE_BUFFER_MIB_RANGE = [1, 128] as const;
 export const FIREHOSE_BUFFER_SECONDS_RANGE = [0, 900] as const;
 /** Parquet/ORC conversion needs a buffer of at least 64 MiB (Firehose "record format conversion" guide). */
