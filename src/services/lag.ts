@@ -69,8 +69,11 @@ export function realClock(signal?: AbortSignal): LagClock {
     now: () => Date.now(),
     sleep: (ms) =>
       new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, ms);
-        signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+        const wake = () => (clearTimeout(t), resolve());
+        // A sleep that ends on time takes its listener off: --watch sleeps once per refresh, and 11 listeners
+        // on one AbortSignal make Node print a MaxListenersExceededWarning on stderr.
+        const t = setTimeout(() => (signal?.removeEventListener('abort', wake), resolve()), ms);
+        signal?.addEventListener('abort', wake, { once: true });
       }),
   };
 }
