@@ -11,11 +11,11 @@ import { isAwsError } from './errors.js';
 
 /**
  * Default records per probe. 10,000 (the API maximum) would count further, but a response near 10 MiB
- * throttles the shard's GetRecords for the next 5 s (API GetRecords) — for the real consumer too.
- * 1,000 records of a few KiB stay well under the shard's 2 MiB/s shared read budget.
+ * throttles the shard's GetRecords for the next 5 s (Kinesis API Reference, GetRecords) — for the real
+ * consumer too. 1,000 records of a few KiB stay well under the shard's 2 MiB/s shared read budget.
  */
 export const DEFAULT_COUNT_LIMIT = 1000;
-/** GetRecords may return nothing while records lie further on (API GetRecords); follow at most this many times. */
+/** GetRecords may return nothing while records lie further on (Kinesis API Reference, GetRecords); follow at most this many times. */
 const MAX_EMPTY_FOLLOWS = 4;
 
 /**

@@ -15,7 +15,7 @@ import { getMetricSeries } from '../aws/metrics.js';
 import { describeStream, listAllShards } from '../aws/shards.js';
 import { checkpointPositions, leasePositions, mapPositionsToShards, type ConsumerPosition, type LagReport, type LagSource, type ShardLagReport } from '../core/lag-model.js';
 import { dmsMetricSpecs, efoMetricSpecs, firehoseMetricSpecs, hasPerShardIteratorAge, streamMetricSpecs } from '../core/lag-metrics.js';
-import { buildLagReport, evaluateMetricSource, evaluatePositionShard, leaseSample, positionSample, type LagReportParts } from '../core/lag-report.js';
+import { buildLagReport, evaluateMetricSource, evaluatePositionShard, leaseSample, positionSample } from '../core/lag-report.js';
 import type { LagSample } from '../core/lag-status.js';
 import { metricPeriodS, type MetricSeries, type MetricSpec } from '../core/metric-spec.js';
 import { UsageError } from '../errors.js';
@@ -87,7 +87,6 @@ export async function collectLag(opts: LagOptions, clients: LagClients, host: Ho
   const notes: string[] = [];
   let shards: ShardLagReport[] = [];
   const extra: Partial<LagReport> = {};
-  const cwSpecs: MetricSpec[] = [];
   const source = opts.source;
 
   if (source.kind === 'kcl' || source.kind === 'checkpoint') {
@@ -96,32 +95,12 @@ export async function collectLag(opts: LagOptions, clients: LagClients, host: Ho
   }
 
   // CloudWatch: consumer/stream metrics and the DMS/Firehose stages in one batched GetMetricData.
-  let dmsNote: string | undefined;
-  if (source.kind === 'efo') cwSpecs.push(...efoMetricSpecs(opts.stream, source.consumer));
-  let perShardIds: string[] = [];
-  if (source.kind === 'stream-metrics') {
-    const kinesis = await clients.kinesisApi();
-    const [summary, listed] = await Promise.all([describeStream(kinesis, opts.stream), listAllShards(kinesis, opts.stream)]);
-    if (hasPerShardIteratorAge((summary.EnhancedMonitoring ?? []).flatMap((m) => m.ShardLevelMetrics ?? []))) perShardIds = listed.shards.map((s) => s.ShardId!);
-    else notes.push('per-shard iterator age needs enhanced monitoring (EnableEnhancedMonitoring IteratorAgeMilliseconds); showing the stream-level maximum over every consumer application');
-    cwSpecs.push(...streamMetricSpecs(opts.stream, perShardIds));
-  }
-  if (opts.dmsTask || opts.firehose) {
-    const cloudwatch = await clients.cloudwatchApi();
-    if (opts.dmsTask) {
-      const dims = await resolveDmsTask(await clients.dmsApi(), cloudwatch, opts.dmsTask);
-      if (!dims.confirmed) dmsNote = `DMS task ${dims.taskName}: no CDCLatencySource metric found by ListMetrics yet (has CDC run?)`;
-      cwSpecs.push(...dmsMetricSpecs(dims));
-    }
-    if (opts.firehose) cwSpecs.push(...firehoseMetricSpecs(opts.firehose));
-  }
-  if (dmsNote) notes.push(dmsNote);
-
+  const { specs, perShardIds } = await metricSpecs(opts, clients, notes);
   const byMetric = source.kind === 'efo' || source.kind === 'stream-metrics';
   let series: ReadonlyMap<string, MetricSeries> = new Map();
-  if (cwSpecs.length) {
+  if (specs.length) {
     const endMs = clock.now();
-    const fetch = getMetricSeries(await clients.cloudwatchApi(), cwSpecs, { startMs: endMs - opts.windowMs, endMs, periodS: metricPeriodS(opts.windowMs) });
+    const fetch = getMetricSeries(await clients.cloudwatchApi(), specs, { startMs: endMs - opts.windowMs, endMs, periodS: metricPeriodS(opts.windowMs) });
     if (byMetric) {
       series = (await fetch).series;
     } else {
@@ -135,13 +114,33 @@ export async function collectLag(opts: LagOptions, clients: LagClients, host: Ho
   }
   const nowMs = clock.now();
   const rules = { windowMs: opts.windowMs, thresholdMs: opts.thresholdMs };
-  const parts: LagReportParts = { stream: opts.stream, source, rules, extra, shards, series, notes, nowMs };
-  if (byMetric) {
-    const m = evaluateMetricSource(source, series, perShardIds, rules, nowMs);
-    if (source.kind === 'efo') extra.efoConsumer = source.consumer;
-    Object.assign(parts, { shards: m.shards, aggregate: m.aggregate, throttling: m.throttling });
+  const metric = byMetric ? evaluateMetricSource(source, series, perShardIds, rules, nowMs) : undefined;
+  if (source.kind === 'efo') extra.efoConsumer = source.consumer;
+  return buildLagReport({ stream: opts.stream, source, rules, extra, shards: metric?.shards ?? shards, aggregate: metric?.aggregate, throttling: metric?.throttling, series, notes, nowMs });
+}
+
+/** What to ask GetMetricData for: the consumer's metric (EFO, stream metrics) and the stages named by --dms-task and --firehose. */
+async function metricSpecs(opts: LagOptions, clients: LagClients, notes: string[]): Promise<{ specs: MetricSpec[]; perShardIds: string[] }> {
+  const specs: MetricSpec[] = [];
+  if (opts.source.kind === 'efo') specs.push(...efoMetricSpecs(opts.stream, opts.source.consumer));
+  let perShardIds: string[] = [];
+  if (opts.source.kind === 'stream-metrics') {
+    const kinesis = await clients.kinesisApi();
+    const [summary, listed] = await Promise.all([describeStream(kinesis, opts.stream), listAllShards(kinesis, opts.stream)]);
+    if (hasPerShardIteratorAge((summary.EnhancedMonitoring ?? []).flatMap((m) => m.ShardLevelMetrics ?? []))) perShardIds = listed.shards.map((s) => s.ShardId!);
+    else notes.push('per-shard iterator age needs enhanced monitoring (EnableEnhancedMonitoring IteratorAgeMilliseconds); showing the stream-level maximum over every consumer application');
+    specs.push(...streamMetricSpecs(opts.stream, perShardIds));
   }
-  return buildLagReport(parts);
+  if (opts.dmsTask || opts.firehose) {
+    const cloudwatch = await clients.cloudwatchApi();
+    if (opts.dmsTask) {
+      const dims = await resolveDmsTask(await clients.dmsApi(), cloudwatch, opts.dmsTask);
+      if (!dims.confirmed) notes.push(`DMS task ${dims.taskName}: no CDCLatencySource metric found by ListMetrics yet (has CDC run?)`);
+      specs.push(...dmsMetricSpecs(dims));
+    }
+    if (opts.firehose) specs.push(...firehoseMetricSpecs(opts.firehose));
+  }
+  return { specs, perShardIds };
 }
 
 /** KCL leases or a tail checkpoint file: positions, two reads for liveness, one probe per shard. */
