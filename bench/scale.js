@@ -1,5 +1,5 @@
-// Lag and reshard planning at scale (issue 8 (d)): the real src/aws code paths of `cdcpipe lag` and
-// `cdcpipe reshard` (dist/aws/lag-report.js collectLag, dist/aws/reshard.js runReshard) on simulated
+// Lag and reshard planning at scale (issue 8 (d)): the real code paths of `cdcpipe lag` and
+// `cdcpipe reshard` (dist/services/lag.js collectLag, dist/aws/reshard.js runReshard) on simulated
 // streams of 1,000 and 10,000 shards. The AWS SDK clients are MOCKED with aws-sdk-client-mock (no AWS
 // server has 10,000 shards to offer): a small in-memory stream answers ListShards (≤ 1,000 per page, as
 // AWS does), DescribeStreamSummary, UpdateShardCount and GetMetricData (≤ 500 queries per call).
@@ -23,7 +23,8 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { CloudWatchClient, GetMetricDataCommand, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { AwsClients } from '../dist/aws/clients.js';
-import { collectLag, LagSession } from '../dist/aws/lag-report.js';
+import { collectLag, LagSession } from '../dist/services/lag.js';
+import { SILENT_HOST } from '../dist/services/host.js';
 import { runReshard } from '../dist/aws/reshard.js';
 import { evenRanges } from '../dist/core/hash-range.js';
 
@@ -142,7 +143,7 @@ async function timed(fn) {
 /** `cdcpipe lag <stream>` with stream metrics and enhanced monitoring on: per-shard iterator age for every shard. */
 async function lagRun(aws) {
   const opts = { stream: STREAM, source: { kind: 'stream-metrics' }, windowMs: 15 * 60_000, thresholdMs: 5 * 60_000, observeMs: 0, countLimit: 1000 };
-  const report = await collectLag(aws, opts, new LagSession(), { now: () => NOW, sleep: async () => {}, warn: () => {} });
+  const report = await collectLag(opts, aws, SILENT_HOST, new LagSession(), { now: () => NOW, sleep: async () => {} });
   return { status: report.status, shardsReported: report.shards.length };
 }
 

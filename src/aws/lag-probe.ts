@@ -3,35 +3,20 @@
  * record after the checkpoint, and how many records are behind when one call can count them.
  * Independent of tail's reading engine on purpose: lag needs a single read, not a follower.
  */
-import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient, type _Record } from '@aws-sdk/client-kinesis';
-import type { ShardPosition } from '../core/lag-model.js';
+import type { _Record } from '@aws-sdk/client-kinesis';
+import type { ProbeResult, ShardPosition } from '../core/lag-model.js';
 import { GETRECORDS_MAX_RECORDS } from '../core/limits.js';
+import type { KinesisApi } from './api/kinesis.js';
 import { isAwsError } from './errors.js';
 
 /**
  * Default records per probe. 10,000 (the API maximum) would count further, but a response near 10 MiB
- * throttles the shard's GetRecords for the next 5 s (API GetRecords) — for the real consumer too.
- * 1,000 records of a few KiB stay well under the shard's 2 MiB/s shared read budget.
+ * throttles the shard's GetRecords for the next 5 s (Kinesis API Reference, GetRecords) — for the real
+ * consumer too. 1,000 records of a few KiB stay well under the shard's 2 MiB/s shared read budget.
  */
 export const DEFAULT_COUNT_LIMIT = 1000;
-/** GetRecords may return nothing while records lie further on (API GetRecords); follow at most this many times. */
+/** GetRecords may return nothing while records lie further on (Kinesis API Reference, GetRecords); follow at most this many times. */
 const MAX_EMPTY_FOLLOWS = 4;
-
-export interface ProbeResult {
-  /** ApproximateArrivalTimestamp (ms) of the first record after the checkpoint; undefined when there is none. */
-  firstUnprocessedArrivalMs?: number;
-  firstUnprocessedSequenceNumber?: string;
-  /** Records after the checkpoint seen by the call; a lower bound when `recordsBehindExact` is false. */
-  recordsBehind: number;
-  recordsBehindExact: boolean;
-  /** MillisBehindLatest of the response (0 on kinesis-local, which does not compute it). */
-  millisBehindLatest?: number;
-  /** Arrival (ms) of the checkpointed record itself (withCheckpointRecord): how fresh the processed data is. */
-  checkpointArrivalMs?: number;
-  /** The checkpoint's record was trimmed past retention: reading started at the trim horizon. */
-  trimmed?: boolean;
-  getRecordsCalls: number;
-}
 
 /**
  * AFTER_SEQUENCE_NUMBER for a sequence checkpoint, TRIM_HORIZON for TRIM_HORIZON (and for AT_TIMESTAMP,
@@ -39,7 +24,7 @@ export interface ProbeResult {
  * (a consumer at LATEST has not started and is 0 behind) or SHARD_END.
  */
 export async function probeShardLag(
-  client: KinesisClient,
+  kinesis: KinesisApi,
   stream: string,
   shardId: string,
   position: ShardPosition,
@@ -51,19 +36,17 @@ export async function probeShardLag(
   let trimmed = false;
   try {
     iterator = (
-      await client.send(
-        new GetShardIteratorCommand(
-          position.kind === 'sequence'
-            ? { StreamName: stream, ShardId: shardId, ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: position.sequenceNumber }
-            : { StreamName: stream, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' },
-        ),
+      await kinesis.getShardIterator(
+        position.kind === 'sequence'
+          ? { StreamName: stream, ShardId: shardId, ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: position.sequenceNumber }
+          : { StreamName: stream, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' },
       )
     ).ShardIterator;
   } catch (err) {
     // A checkpoint older than the retention period: everything still in the shard is unprocessed.
     if (position.kind !== 'sequence' || !isAwsError(err, 'InvalidArgumentException')) throw err;
     trimmed = true;
-    iterator = (await client.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+    iterator = (await kinesis.getShardIterator({ StreamName: stream, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' })).ShardIterator;
   }
 
   let calls = 0;
@@ -71,7 +54,7 @@ export async function probeShardLag(
   let millisBehind: number | undefined;
   let more = false;
   while (iterator) {
-    const res = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: limit }));
+    const res = await kinesis.getRecords({ ShardIterator: iterator, Limit: limit });
     calls++;
     records = res.Records ?? [];
     millisBehind = res.MillisBehindLatest;
@@ -81,7 +64,7 @@ export async function probeShardLag(
     if (records.length > 0 || !iterator || !(millisBehind && millisBehind > 0) || calls > MAX_EMPTY_FOLLOWS) break;
   }
   const first = records[0];
-  const checkpointArrivalMs = opts.withCheckpointRecord && position.kind === 'sequence' && !trimmed ? await arrivalAt(client, stream, shardId, position.sequenceNumber) : undefined;
+  const checkpointArrivalMs = opts.withCheckpointRecord && position.kind === 'sequence' && !trimmed ? await arrivalAt(kinesis, stream, shardId, position.sequenceNumber) : undefined;
   if (checkpointArrivalMs !== undefined) calls++;
   return {
     ...(checkpointArrivalMs !== undefined ? { checkpointArrivalMs } : {}),
@@ -97,11 +80,11 @@ export async function probeShardLag(
 }
 
 /** Arrival time of the record at a sequence number (AT_SEQUENCE_NUMBER, Limit 1); undefined when it is gone. */
-async function arrivalAt(client: KinesisClient, stream: string, shardId: string, sequenceNumber: string): Promise<number | undefined> {
+async function arrivalAt(kinesis: KinesisApi, stream: string, shardId: string, sequenceNumber: string): Promise<number | undefined> {
   try {
-    const it = await client.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shardId, ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: sequenceNumber }));
+    const it = await kinesis.getShardIterator({ StreamName: stream, ShardId: shardId, ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: sequenceNumber });
     if (!it.ShardIterator) return undefined;
-    const res = await client.send(new GetRecordsCommand({ ShardIterator: it.ShardIterator, Limit: 1 }));
+    const res = await kinesis.getRecords({ ShardIterator: it.ShardIterator, Limit: 1 });
     const rec = res.Records?.[0];
     return rec?.SequenceNumber === sequenceNumber ? rec.ApproximateArrivalTimestamp?.getTime() : undefined;
   } catch (err) {

@@ -3,8 +3,11 @@ import { action, examples } from './action.js';
 import { CheckFailedError, UsageError } from '../errors.js';
 import { parseDurationFlag, parseEnumFlag, parseNumberFlag } from '../core/units.js';
 import { isFailing, type FailOn } from '../core/lag-status.js';
-import { renderLagReport } from '../render/lag.js';
-import type { LagOptions, LagSource } from '../aws/lag-report.js';
+import type { LagSource } from '../core/lag-model.js';
+import { printLagAlarms, printLagReport } from '../render/lag.js';
+import { lagWatchRenderer } from '../render/lag-watch.js';
+import type { LagOptions } from '../services/lag.js';
+import type { LagAlarmOptions } from '../services/lag-alarms.js';
 
 interface LagFlags {
   app?: string;
@@ -57,76 +60,56 @@ export function register(program: Command): void {
     )
     .action(
       action<LagFlags>(async (ctx, args, flags) => {
-        const stream = args[0]!;
-        const sources = [flags.app || flags.leaseTable ? '--app/--lease-table' : undefined, flags.checkpoint ? '--checkpoint' : undefined, flags.efoConsumer ? '--efo-consumer' : undefined].filter(Boolean);
-        if (sources.length > 1) throw new UsageError(`${sources.join(' and ')}: name one consumer (a KCL app, a tail checkpoint or an EFO consumer)`);
-        if ((flags.snsTopic || flags.dryRun) && !flags.alarm) throw new UsageError(`${flags.snsTopic ? '--sns-topic' : '--dry-run'}: only with --alarm`);
-        if (flags.snsTopic && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/.test(flags.snsTopic)) {
-          throw new UsageError(`--sns-topic: expected an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:oncall, got '${flags.snsTopic}'`);
-        }
-        const thresholdMs = parseDurationFlag('--threshold', flags.threshold, { minMs: 1 });
-        const windowMs = parseDurationFlag('--window', flags.window, { minMs: 1000 });
-        const observeMs = flags.observe === '0' ? 0 : parseDurationFlag('--observe', flags.observe);
-        if (observeMs > windowMs) throw new UsageError(`--observe: expected at most the --window (${flags.window}), got '${flags.observe}'`);
-        const countLimit = parseNumberFlag('--count-limit', flags.countLimit, { min: 1, max: 10_000, integer: true });
-        const failOn = parseEnumFlag<FailOn>('--fail-on', flags.failOn, ['crit', 'warn']);
-        const watchMs = flags.watch === undefined ? undefined : flags.watch === true ? 30_000 : parseDurationFlag('--watch', String(flags.watch), { minMs: 1000 });
-
+        const o = lagOptionsOf(args[0]!, flags);
         const aws = await ctx.aws();
-        if (flags.alarm) {
-          const { alarmDefinitions, planAlarms, applyAlarms } = await import('../aws/lag-alarms.js');
-          const alarmOpts = { stream, thresholdMs, efoConsumer: flags.efoConsumer, snsTopicArn: flags.snsTopic };
-          if (flags.dryRun) {
-            const defs = alarmDefinitions(alarmOpts);
-            if (ctx.global.json) ctx.out.document({ stream, dryRun: true, alarms: defs });
-            else for (const d of defs) ctx.out.result(`would put alarm ${d.AlarmName}\n${JSON.stringify(d, null, 2)}`);
-            return;
-          }
-          const cw = await aws.cloudwatchSdk();
-          const plan = await planAlarms(cw, alarmOpts);
-          await applyAlarms(cw, plan);
-          if (ctx.global.json) ctx.out.document({ stream, dryRun: false, alarms: plan.map((a) => ({ action: a.action, name: a.name })) });
-          else for (const a of plan) ctx.out.result(`${a.action === 'create' ? 'created' : 'updated'} ${a.name}`);
+        if (o.alarm) {
+          const { runLagAlarms } = await import('../services/lag-alarms.js');
+          printLagAlarms(ctx.out, await runLagAlarms(o.alarm, aws, ctx.host));
           return;
         }
-
-        const source: LagSource = flags.app || flags.leaseTable
-          ? { kind: 'kcl', app: flags.app ?? flags.leaseTable!, table: flags.leaseTable ?? flags.app! }
-          : flags.checkpoint
-            ? { kind: 'checkpoint', path: flags.checkpoint }
-            : flags.efoConsumer
-              ? { kind: 'efo', consumer: flags.efoConsumer }
-              : { kind: 'stream-metrics' };
-        const opts: LagOptions = { stream, source, dmsTask: flags.dmsTask, firehose: flags.firehose, windowMs, thresholdMs, observeMs, countLimit };
-        const { collectLag, LagSession } = await import('../aws/lag-report.js');
-        const session = new LagSession();
+        const { lagOnce, watchLag } = await import('../services/lag.js');
         const stop = new AbortController();
         const onSignal = () => stop.abort();
         process.once('SIGINT', onSignal);
         ctx.onClose(() => void process.off('SIGINT', onSignal));
-        const sleep = (ms: number) =>
-          new Promise<void>((resolve) => {
-            const t = setTimeout(resolve, ms);
-            stop.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-          });
-        const deps = { now: () => Date.now(), sleep, warn: (t: string) => ctx.out.warn(t) };
-
-        if (watchMs === undefined) {
-          const spinner = source.kind === 'kcl' && observeMs > 0 ? await ctx.out.spinner(`watching lease renewals for ${flags.observe}`) : undefined;
-          const report = await collectLag(aws, opts, session, deps).finally(() => spinner?.stop());
-          if (ctx.global.json) ctx.out.document(report);
-          else ctx.out.result(renderLagReport(report, ctx.out.color));
-          if (isFailing(report.status, failOn)) throw new CheckFailedError(`lag status ${report.status}: ${report.reason}`);
+        if (!o.watch) {
+          const report = await lagOnce(o.lag, aws, ctx.host, { signal: stop.signal, observeText: flags.observe });
+          printLagReport(ctx.out, report);
+          if (isFailing(report.status, o.failOn)) throw new CheckFailedError(`lag status ${report.status}: ${report.reason}`);
           return;
         }
-        const inPlace = ctx.out.stdoutIsTTY && !ctx.global.json;
-        while (!stop.signal.aborted) {
-          const report = await collectLag(aws, opts, session, deps);
-          if (stop.signal.aborted) break;
-          if (inPlace) ctx.out.result(`\x1b[H\x1b[2J${renderLagReport(report, ctx.out.color)}\n${ctx.out.color.dim(`refreshing every ${flags.watch === true ? '30s' : flags.watch}; Ctrl-C to stop`)}`);
-          else ctx.out.line({ schemaVersion: 1, ...report });
-          await sleep(watchMs);
-        }
+        await watchLag(o.lag, aws, ctx.host, { intervalMs: o.watch.intervalMs, signal: stop.signal, onReport: lagWatchRenderer(ctx.out, o.watch.text) });
       }),
     );
+}
+
+/** Every flag checked (a UsageError names it) before any AWS call. */
+function lagOptionsOf(stream: string, flags: LagFlags): { lag: LagOptions; alarm?: LagAlarmOptions; failOn: FailOn; watch?: { intervalMs: number; text: string } } {
+  const sources = [flags.app || flags.leaseTable ? '--app/--lease-table' : undefined, flags.checkpoint ? '--checkpoint' : undefined, flags.efoConsumer ? '--efo-consumer' : undefined].filter(Boolean);
+  if (sources.length > 1) throw new UsageError(`${sources.join(' and ')}: name one consumer (a KCL app, a tail checkpoint or an EFO consumer)`);
+  if ((flags.snsTopic || flags.dryRun) && !flags.alarm) throw new UsageError(`${flags.snsTopic ? '--sns-topic' : '--dry-run'}: only with --alarm`);
+  if (flags.snsTopic && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/.test(flags.snsTopic)) {
+    throw new UsageError(`--sns-topic: expected an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:oncall, got '${flags.snsTopic}'`);
+  }
+  const thresholdMs = parseDurationFlag('--threshold', flags.threshold, { minMs: 1 });
+  const windowMs = parseDurationFlag('--window', flags.window, { minMs: 1000 });
+  const observeMs = flags.observe === '0' ? 0 : parseDurationFlag('--observe', flags.observe);
+  if (observeMs > windowMs) throw new UsageError(`--observe: expected at most the --window (${flags.window}), got '${flags.observe}'`);
+  const countLimit = parseNumberFlag('--count-limit', flags.countLimit, { min: 1, max: 10_000, integer: true });
+  const failOn = parseEnumFlag<FailOn>('--fail-on', flags.failOn, ['crit', 'warn']);
+  const watchMs = flags.watch === undefined ? undefined : flags.watch === true ? 30_000 : parseDurationFlag('--watch', String(flags.watch), { minMs: 1000 });
+
+  const source: LagSource = flags.app || flags.leaseTable
+    ? { kind: 'kcl', app: flags.app ?? flags.leaseTable!, table: flags.leaseTable ?? flags.app! }
+    : flags.checkpoint
+      ? { kind: 'checkpoint', path: flags.checkpoint }
+      : flags.efoConsumer
+        ? { kind: 'efo', consumer: flags.efoConsumer }
+        : { kind: 'stream-metrics' };
+  return {
+    lag: { stream, source, dmsTask: flags.dmsTask, firehose: flags.firehose, windowMs, thresholdMs, observeMs, countLimit },
+    ...(flags.alarm ? { alarm: { stream, thresholdMs, efoConsumer: flags.efoConsumer, snsTopicArn: flags.snsTopic, dryRun: Boolean(flags.dryRun) } } : {}),
+    failOn,
+    ...(watchMs !== undefined ? { watch: { intervalMs: watchMs, text: flags.watch === true ? '30s' : String(flags.watch) } } : {}),
+  };
 }

@@ -1,8 +1,11 @@
 /**
- * The lag model, pure: KCL leases (2.x and 3.x layouts, FACTS.md) and tail checkpoints mapped onto the
- * stream's shards, per-shard lag as a time, and the pipeline stage breakdown
- * source → DMS → stream → consumer → S3. No I/O, no clock: `nowMs` is passed in.
+ * The lag model, pure: KCL leases (2.x and 3.x layouts; Kinesis Data Streams Developer Guide, "Use a
+ * lease table to track the shards processed by the KCL consumer application" and "DynamoDB metadata
+ * tables and load balancing in KCL") and tail checkpoints mapped onto the stream's shards, per-shard
+ * lag as a time, and the pipeline stage breakdown source → DMS → stream → consumer → S3. No I/O, no
+ * clock: `nowMs` is passed in.
  */
+import type { CheckpointFile } from './checkpoint.js';
 import type { LagStatus } from './lag-status.js';
 
 /** Where a consumer stands in a shard: a sequence number, or one of KCL's sentinel checkpoints. */
@@ -27,6 +30,23 @@ export function positionLabel(p: ShardPosition | undefined): string | undefined 
   return p.kind === 'sequence' ? p.sequenceNumber : p.kind;
 }
 
+/** What one probe of a shard (src/aws/lag-probe.ts: GetShardIterator + GetRecords after the checkpoint) saw. */
+export interface ProbeResult {
+  /** ApproximateArrivalTimestamp (ms) of the first record after the checkpoint; undefined when there is none. */
+  firstUnprocessedArrivalMs?: number;
+  firstUnprocessedSequenceNumber?: string;
+  /** Records after the checkpoint seen by the call; a lower bound when `recordsBehindExact` is false. */
+  recordsBehind: number;
+  recordsBehindExact: boolean;
+  /** MillisBehindLatest of the response (0 on kinesis-local, which does not compute it). */
+  millisBehindLatest?: number;
+  /** Arrival (ms) of the checkpointed record itself (withCheckpointRecord): how fresh the processed data is. */
+  checkpointArrivalMs?: number;
+  /** The checkpoint's record was trimmed past retention: reading started at the trim horizon. */
+  trimmed?: boolean;
+  getRecordsCalls: number;
+}
+
 /** One KCL lease, normalised from either layout. */
 export interface Lease {
   shardId: string;
@@ -43,7 +63,7 @@ export interface Lease {
   layout: '2.x' | '3.x';
 }
 
-/** KCL 3.x marks its leases with these attributes (FACTS.md "KCL lease table"). */
+/** KCL 3.x marks its leases with these attributes (Kinesis Data Streams Developer Guide, "DynamoDB metadata tables and load balancing in KCL", Lease table). */
 const KCL3_ATTRIBUTES = ['startingHashKey', 'endingHashKey', 'throughputKBps', 'checkpointOwner', 'childShardIds'];
 
 /**
@@ -92,6 +112,27 @@ export interface ConsumerPosition {
   parentShardIds?: string[];
   /** Arrival time of the checkpointed record, when the source records it (tail checkpoint files). */
   checkpointArrivalMs?: number;
+}
+
+/** The lease table's view of each shard. */
+export function leasePositions(leases: readonly Lease[]): ConsumerPosition[] {
+  return leases.map((l) => ({
+    shardId: l.shardId,
+    position: l.checkpoint,
+    owner: l.owner,
+    leaseCounter: l.leaseCounter,
+    ownerSwitchesSinceCheckpoint: l.ownerSwitchesSinceCheckpoint,
+    parentShardIds: l.parentShardIds,
+  }));
+}
+
+/** A tail checkpoint file's view of each shard; a closed entry was read to SHARD_END. */
+export function checkpointPositions(cp: CheckpointFile): ConsumerPosition[] {
+  return Object.entries(cp.shards).map(([shardId, e]) => ({
+    shardId,
+    position: e.closed ? { kind: 'SHARD_END' as const } : { kind: 'sequence' as const, sequenceNumber: e.sequenceNumber, ...(e.subSequenceNumber ? { subSequenceNumber: e.subSequenceNumber } : {}) },
+    ...(e.arrivalTime && Number.isFinite(Date.parse(e.arrivalTime)) ? { checkpointArrivalMs: Date.parse(e.arrivalTime) } : {}),
+  }));
 }
 
 export interface ShardRow {
@@ -234,7 +275,14 @@ export function stageBreakdown(input: StageInputs): Stages {
 // The report (what `lag --json` prints, without schemaVersion)
 // ---------------------------------------------------------------------------------------------
 
-export type LagSourceKind = 'kcl' | 'checkpoint' | 'efo' | 'stream-metrics';
+/** Where one run reads the consumer's position: a KCL lease table, a tail checkpoint file, an EFO consumer's metric, or the stream's metrics. */
+export type LagSource =
+  | { kind: 'kcl'; app: string; table: string }
+  | { kind: 'checkpoint'; path: string }
+  | { kind: 'efo'; consumer: string }
+  | { kind: 'stream-metrics' };
+
+export type LagSourceKind = LagSource['kind'];
 
 export interface ShardLagReport {
   shardId: string;

@@ -1,9 +1,24 @@
-/** Human rendering of a lag report: one table row per shard, the stages, then one overall line. */
+/** Human rendering of a lag report: one table row per shard, the stages, then one overall line; and --alarm's result. */
 import type { ChalkInstance } from 'chalk';
 import { STAGE_LABELS, STAGE_NAMES, type LagReport } from '../core/lag-model.js';
 import type { LagStatus } from '../core/lag-status.js';
 import { formatDurationMs } from '../core/units.js';
+import type { LagAlarmResult } from '../services/lag-alarms.js';
+import type { Output } from './output.js';
 import { renderTable } from './table.js';
+
+/** One report: the JSON document with --json, else the table and the overall line. */
+export function printLagReport(out: Output, report: LagReport): void {
+  if (out.json) out.document(report);
+  else out.result(renderLagReport(report, out.color));
+}
+
+/** --alarm: each definition (--dry-run) or what was created or updated. */
+export function printLagAlarms(out: Output, result: LagAlarmResult): void {
+  if (out.json) out.document(result);
+  else if (result.dryRun) for (const d of result.alarms) out.result(`would put alarm ${d.AlarmName}\n${JSON.stringify(d, null, 2)}`);
+  else for (const a of result.alarms) out.result(`${a.action === 'create' ? 'created' : 'updated'} ${a.name}`);
+}
 
 export function statusColor(status: LagStatus, color: ChalkInstance): string {
   switch (status) {

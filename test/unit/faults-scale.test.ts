@@ -11,7 +11,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { DescribeStreamSummaryCommand, KinesisClient, ListShardsCommand, ListTagsForStreamCommand, UpdateShardCountCommand, type Shard } from '@aws-sdk/client-kinesis';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { AwsClients } from '../../src/aws/clients.js';
-import { collectLag, LagSession } from '../../src/aws/lag-report.js';
+import { collectLag, LagSession } from '../../src/services/lag.js';
+import { SILENT_HOST } from '../../src/services/host.js';
 import { runReshard } from '../../src/aws/reshard.js';
 import { deviationFromEven, evenRanges, toShardRange } from '../../src/core/hash-range.js';
 
@@ -91,14 +92,24 @@ describe('scale targets on mocked AWS', () => {
     const sim = new SimStream(10_000);
     const mocks = mockAws(sim);
     const clients = aws();
+    // The clients the run asks for: stream metrics need no DMS or DynamoDB client.
+    const built = new Set<string>();
+    const lazy = {
+      kinesisApi: () => (built.add('kinesis'), clients.kinesisApi()),
+      cloudwatchApi: () => (built.add('cloudwatch'), clients.cloudwatchApi()),
+      dmsApi: () => (built.add('dms'), clients.dmsApi()),
+      dynamodbApi: () => (built.add('dynamodb'), clients.dynamodbApi()),
+    };
     const report = await collectLag(
-      clients,
       { stream: STREAM, source: { kind: 'stream-metrics' }, windowMs: 900_000, thresholdMs: 300_000, observeMs: 0, countLimit: 1000 },
+      lazy,
+      SILENT_HOST,
       new LagSession(),
-      { now: () => NOW, sleep: async () => {}, warn: () => {} },
+      { now: () => NOW, sleep: async () => {} },
     );
     clients.destroy();
     expect(report.shards).toHaveLength(10_000);
+    expect([...built].sort()).toEqual(['cloudwatch', 'kinesis']);
     expect(mocks.count('GetMetricData')).toBeLessThanOrEqual(21);
     expect(mocks.count('ListShards')).toBeLessThanOrEqual(11);
     // every query asked once: no shard left out, none twice

@@ -1,6 +1,6 @@
 /**
  * CloudWatch and DMS have no local server: these tests use aws-sdk-client-mock — a MOCK of the SDK
- * clients, not AWS. They assert the exact requests lag sends: GetMetricData batches of ≤ 500
+ * clients, not AWS — under the narrow interfaces (cloudWatchApi, dmsApi) the code calls. They assert the exact requests lag sends: GetMetricData batches of ≤ 500
  * queries, the PutMetricAlarm inputs, and that re-running --alarm updates the same alarm names.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -15,12 +15,17 @@ import {
   type PutMetricAlarmCommandInput,
 } from '@aws-sdk/client-cloudwatch';
 import { DatabaseMigrationServiceClient, DescribeReplicationInstancesCommand, DescribeReplicationTasksCommand } from '@aws-sdk/client-database-migration-service';
-import { getMetricSeries, resolveDmsTask, streamMetricSpecs, dmsMetricSpecs } from '../../src/aws/lag-sources.js';
-import { alarmDefinitions, applyAlarms, planAlarms } from '../../src/aws/lag-alarms.js';
+import { cloudWatchApi } from '../../src/aws/api/cloudwatch.js';
+import { dmsApi } from '../../src/aws/api/dms.js';
+import { getMetricSeries } from '../../src/aws/metrics.js';
+import { resolveDmsTask } from '../../src/aws/lag-sources.js';
+import { dmsMetricSpecs, streamMetricSpecs } from '../../src/core/lag-metrics.js';
+import { alarmDefinitions } from '../../src/core/lag-alarms.js';
+import { applyAlarms, planAlarms } from '../../src/services/lag-alarms.js';
 
 const cwMock = mockClient(CloudWatchClient);
 const dmsMock = mockClient(DatabaseMigrationServiceClient);
-const client = () => new CloudWatchClient({ region: 'us-east-1', credentials: { accessKeyId: 'AKIDMOCK', secretAccessKey: 'mock' } });
+const client = () => cloudWatchApi(new CloudWatchClient({ region: 'us-east-1', credentials: { accessKeyId: 'AKIDMOCK', secretAccessKey: 'mock' } }));
 const END = Date.parse('2026-11-27T10:00:00Z');
 const WINDOW = { startMs: END - 15 * 60_000, endMs: END, periodS: 60 };
 
@@ -84,7 +89,7 @@ describe('DMS task dimensions (mock)', () => {
         ? { Metrics: [{ Namespace: 'AWS/DMS', MetricName: 'CDCLatencySource', Dimensions: [{ Name: 'ReplicationInstanceIdentifier', Value: 'cdc-instance' }, { Name: 'ReplicationTaskIdentifier', Value: 'ABCDEFGHIJKLMNOP' }] }] }
         : { Metrics: [] },
     );
-    const dims = await resolveDmsTask(new DatabaseMigrationServiceClient({ region: 'us-east-1' }), client(), 'orders-cdc');
+    const dims = await resolveDmsTask(dmsApi(new DatabaseMigrationServiceClient({ region: 'us-east-1' })), client(), 'orders-cdc');
     expect(dmsMock.commandCalls(DescribeReplicationTasksCommand)[0]!.args[0].input.Filters).toEqual([{ Name: 'replication-task-id', Values: ['orders-cdc'] }]);
     expect(dims).toMatchObject({ taskDimension: 'ABCDEFGHIJKLMNOP', instanceDimension: 'cdc-instance', confirmed: true, taskName: 'orders-cdc' });
     expect(dmsMetricSpecs(dims)[1]).toEqual({

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateShard, isFailing, isGrowing, worstStatus, type LagSample, type LagStatus, type Liveness, type ShardEvidence } from '../../src/core/lag-status.js';
-import { mapPositionsToShards, parseLeaseItem, parsePosition, shardLagMs, stageBreakdown } from '../../src/core/lag-model.js';
+import { mapPositionsToShards, parseLeaseItem, parsePosition, shardLagMs, stageBreakdown, type ShardLagReport } from '../../src/core/lag-model.js';
+import { buildLagReport, evaluateMetricSource } from '../../src/core/lag-report.js';
 
 const S = 1000;
 const MIN = 60 * S;
@@ -124,5 +125,37 @@ describe('lag model', () => {
     expect(stages.streamToS3?.lagMs).toBe(90 * S);
     expect(stages.slowest).toBe('streamToS3');
     expect(stages.endToEndMs).toBe(95 * S);
+  });
+
+  describe('the report', () => {
+    const shard = (shardId: string, status: LagStatus, lagMs: number): ShardLagReport => ({ shardId, parentShardIds: [], closed: false, lagMs, status, reason: `${status} at ${lagMs}` });
+    const parts = { stream: 'orders', rules: { windowMs: 15 * MIN, thresholdMs: 5 * MIN }, extra: {}, series: new Map(), notes: [], nowMs: NOW };
+
+    it('the overall status is the worst shard\'s, and its reason names the most behind shard of that status', () => {
+      const r = buildLagReport({ ...parts, source: { kind: 'kcl', app: 'indexer', table: 'indexer' }, shards: [shard('s0', 'CRIT', 6 * MIN), shard('s1', 'STOPPED', MIN), shard('s2', 'STOPPED', 2 * MIN), shard('s3', 'OK', 0)] });
+      expect([r.status, r.reason, r.maxLagMs]).toEqual(['STOPPED', 's2: STOPPED at 120000', 6 * MIN]);
+      expect(r.stages.streamToConsumer).toEqual({ lagMs: 6 * MIN, from: 'KCL app indexer' });
+      expect(r.evaluatedAt).toBe('2026-11-27T10:00:00.000Z');
+    });
+
+    it('no shard and no aggregate is OK with the reason "no shards" and no consumer stage', () => {
+      const r = buildLagReport({ ...parts, source: { kind: 'checkpoint', path: 'cp.json' }, shards: [] });
+      expect([r.status, r.reason, r.maxLagMs, r.stages.streamToConsumer]).toEqual(['OK', 'no shards', 0, undefined]);
+    });
+
+    it('an EFO consumer with no datapoint for 9 minutes while records arrive is STOPPED; throttling is summed over the window', () => {
+      const at = (min: number) => NOW - min * MIN;
+      const series = new Map([
+        ['efoBehind', { timestampsMs: [at(10), at(9)], values: [1000, 2000] }],
+        ['incoming', { timestampsMs: [at(8), at(7)], values: [5, 3] }],
+        ['writeThrottled', { timestampsMs: [at(3), at(2)], values: [1, 4] }],
+      ]);
+      const m = evaluateMetricSource({ kind: 'efo', consumer: 'search' }, series, [], parts.rules, NOW);
+      expect(m.aggregate).toMatchObject({ scope: 'consumer', status: 'STOPPED', lagMs: 8 * MIN, metric: 'SubscribeToShardEvent.MillisBehindLatest (consumer search)' });
+      expect(m.throttling).toEqual({ readThrottledSum: 0, writeThrottledSum: 5 });
+      const r = buildLagReport({ ...parts, source: { kind: 'efo', consumer: 'search' }, ...m });
+      expect([r.status, r.reason]).toEqual(['STOPPED', `consumer: ${m.aggregate.reason}`]);
+      expect(r.stages.streamToConsumer?.from).toBe(m.aggregate.metric);
+    });
   });
 });

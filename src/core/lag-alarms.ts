@@ -2,9 +2,9 @@
  * `lag --alarm`: CloudWatch alarms for a stream, created or updated idempotently. PutMetricAlarm
  * replaces an alarm of the same name, so a re-run updates rather than duplicates; names are fixed per
  * stream (and consumer) with the prefix `cdcpipe-<stream>-`. Changes are data first: the plan lists
- * each alarm with create/update, then one executor runs it, or --dry-run prints it.
+ * each alarm with create/update, then one executor (src/services/lag-alarms.ts) runs it, or --dry-run
+ * prints it (CloudWatch API Reference, PutMetricAlarm).
  */
-import { PutMetricAlarmCommand, paginateDescribeAlarms, type CloudWatchClient, type PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
 
 export interface AlarmOptions {
   stream: string;
@@ -14,10 +14,40 @@ export interface AlarmOptions {
   snsTopicArn?: string;
 }
 
+type Dimension = { Name: string; Value: string };
+
+/** One metric of a metric-math alarm (PutMetricAlarm `Metrics`). */
+export interface AlarmMetricQuery {
+  Id: string;
+  MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: Dimension[] }; Period: number; Stat: 'Sum' | 'Maximum' };
+  Expression?: string;
+  Label?: string;
+  ReturnData: boolean;
+}
+
+/** The PutMetricAlarm request for one alarm, field for field (CloudWatch API Reference, PutMetricAlarm). */
+export interface AlarmDefinition {
+  AlarmName: string;
+  AlarmDescription: string;
+  Namespace?: string;
+  MetricName?: string;
+  Dimensions?: Dimension[];
+  Statistic?: 'Maximum' | 'Sum';
+  Period?: number;
+  Metrics?: AlarmMetricQuery[];
+  EvaluationPeriods: number;
+  DatapointsToAlarm: number;
+  Threshold: number;
+  ComparisonOperator: 'GreaterThanThreshold' | 'GreaterThanOrEqualToThreshold';
+  TreatMissingData: 'notBreaching';
+  AlarmActions?: string[];
+  OKActions?: string[];
+}
+
 export interface AlarmAction {
   action: 'create' | 'update';
   name: string;
-  input: PutMetricAlarmCommandInput;
+  input: AlarmDefinition;
 }
 
 /** One-minute periods: the resolution Kinesis stream metrics are published at. */
@@ -35,7 +65,7 @@ export function alarmPrefix(stream: string): string {
  * - idle consumer: records arrive but no successful GetRecords (or SubscribeToShard event) for 5 minutes, by metric math;
  * - write throttling: WriteProvisionedThroughputExceeded in 3 of 5 minutes.
  */
-export function alarmDefinitions(opts: AlarmOptions): PutMetricAlarmCommandInput[] {
+export function alarmDefinitions(opts: AlarmOptions): AlarmDefinition[] {
   const prefix = alarmPrefix(opts.stream);
   const stream = { Name: 'StreamName', Value: opts.stream };
   const actions = opts.snsTopicArn ? { AlarmActions: [opts.snsTopicArn], OKActions: [opts.snsTopicArn] } : {};
@@ -44,7 +74,7 @@ export function alarmDefinitions(opts: AlarmOptions): PutMetricAlarmCommandInput
   const who = efo ? `enhanced fan-out consumer ${efo} of ${opts.stream}` : `stream ${opts.stream} (max over every consumer application)`;
   const tag = efo ? `efo-${efo}-` : '';
 
-  const iteratorAge: PutMetricAlarmCommandInput = {
+  const iteratorAge: AlarmDefinition = {
     AlarmName: `${prefix}${tag}iterator-age`,
     AlarmDescription: `cdcpipe lag: ${who} is more than ${opts.thresholdMs} ms behind for 3 minutes`,
     Namespace: 'AWS/Kinesis',
@@ -60,7 +90,7 @@ export function alarmDefinitions(opts: AlarmOptions): PutMetricAlarmCommandInput
     ...actions,
   };
 
-  const idle: PutMetricAlarmCommandInput = {
+  const idle: AlarmDefinition = {
     AlarmName: `${prefix}${tag}idle-consumer`,
     AlarmDescription: `cdcpipe lag: records arrive on ${opts.stream} but ${efo ? `consumer ${efo} receives no SubscribeToShard events` : 'no GetRecords call succeeds'} for 5 minutes`,
     Metrics: [
@@ -94,7 +124,7 @@ export function alarmDefinitions(opts: AlarmOptions): PutMetricAlarmCommandInput
     ...actions,
   };
 
-  const writeThrottled: PutMetricAlarmCommandInput = {
+  const writeThrottled: AlarmDefinition = {
     AlarmName: `${prefix}write-throttled`,
     AlarmDescription: `cdcpipe lag: writes to ${opts.stream} are throttled (WriteProvisionedThroughputExceeded) in 3 of 5 minutes`,
     Namespace: 'AWS/Kinesis',
@@ -112,17 +142,7 @@ export function alarmDefinitions(opts: AlarmOptions): PutMetricAlarmCommandInput
   return [iteratorAge, idle, writeThrottled];
 }
 
-/** Which of the alarms already exist (DescribeAlarms by prefix, paginated), so the plan says create or update. */
-export async function planAlarms(client: CloudWatchClient, opts: AlarmOptions): Promise<AlarmAction[]> {
-  const existing = new Set<string>();
-  for await (const page of paginateDescribeAlarms({ client }, { AlarmNamePrefix: alarmPrefix(opts.stream), AlarmTypes: ['MetricAlarm'] })) {
-    for (const a of page.MetricAlarms ?? []) if (a.AlarmName) existing.add(a.AlarmName);
-  }
-  return alarmDefinitions(opts).map((input) => ({ action: existing.has(input.AlarmName!) ? 'update' : 'create', name: input.AlarmName!, input }));
+/** Create or update for each definition: an alarm whose name already exists is replaced by PutMetricAlarm. */
+export function planAlarmActions(definitions: readonly AlarmDefinition[], existingNames: ReadonlySet<string>): AlarmAction[] {
+  return definitions.map((input) => ({ action: existingNames.has(input.AlarmName) ? 'update' : 'create', name: input.AlarmName, input }));
 }
-
-/** Runs the plan: one PutMetricAlarm per alarm (create and update are the same call). */
-export async function applyAlarms(client: CloudWatchClient, plan: AlarmAction[]): Promise<void> {
-  for (const a of plan) await client.send(new PutMetricAlarmCommand(a.input));
-}
-

@@ -1,0 +1,82 @@
+/**
+ * The CloudWatch metrics lag reads, as data: the consumer's lag metric (EFO MillisBehindLatest or the
+ * stream's iterator age), incoming records and throttling, and the DMS and Firehose stages. The query
+ * ids are what the report builder looks the series up by.
+ */
+import type { MetricSpec } from './metric-spec.js';
+
+const KINESIS = 'AWS/Kinesis';
+
+/**
+ * Per-shard iterator age is published only with enhanced (shard-level) monitoring on
+ * (Amazon Kinesis Data Streams Developer Guide, Monitoring with CloudWatch: shard-level metrics).
+ */
+export function hasPerShardIteratorAge(shardLevelMetrics: readonly string[]): boolean {
+  return shardLevelMetrics.includes('IteratorAgeMilliseconds') || shardLevelMetrics.includes('ALL');
+}
+
+/**
+ * Stream metrics for the default view: the stream-level iterator age (the maximum over every consumer
+ * application), incoming records, read/write throttling, and per-shard iterator age when enhanced
+ * (shard-level) monitoring publishes it.
+ */
+export function streamMetricSpecs(stream: string, perShardIds: readonly string[]): MetricSpec[] {
+  const dims = { StreamName: stream };
+  return [
+    { id: 'iteratorAge', namespace: KINESIS, metricName: 'GetRecords.IteratorAgeMilliseconds', dimensions: dims, stat: 'Maximum' },
+    ...commonStreamSpecs(stream),
+    ...perShardIds.map((shardId, i) => ({
+      id: `shard${i}`,
+      namespace: KINESIS,
+      metricName: 'IteratorAgeMilliseconds',
+      dimensions: { StreamName: stream, ShardId: shardId },
+      stat: 'Maximum' as const,
+    })),
+  ];
+}
+
+export function commonStreamSpecs(stream: string): MetricSpec[] {
+  const dims = { StreamName: stream };
+  return [
+    { id: 'incoming', namespace: KINESIS, metricName: 'IncomingRecords', dimensions: dims, stat: 'Sum' },
+    { id: 'readThrottled', namespace: KINESIS, metricName: 'ReadProvisionedThroughputExceeded', dimensions: dims, stat: 'Sum' },
+    { id: 'writeThrottled', namespace: KINESIS, metricName: 'WriteProvisionedThroughputExceeded', dimensions: dims, stat: 'Sum' },
+  ];
+}
+
+/** An enhanced fan-out consumer: SubscribeToShardEvent.MillisBehindLatest by StreamName + ConsumerName. */
+export function efoMetricSpecs(stream: string, consumer: string): MetricSpec[] {
+  return [
+    {
+      id: 'efoBehind',
+      namespace: KINESIS,
+      metricName: 'SubscribeToShardEvent.MillisBehindLatest',
+      dimensions: { StreamName: stream, ConsumerName: consumer },
+      stat: 'Maximum',
+    },
+    ...commonStreamSpecs(stream),
+  ];
+}
+
+export function firehoseMetricSpecs(deliveryStream: string): MetricSpec[] {
+  return [{ id: 'firehoseFreshness', namespace: 'AWS/Firehose', metricName: 'DeliveryToS3.DataFreshness', dimensions: { DeliveryStreamName: deliveryStream }, stat: 'Maximum' }];
+}
+
+/** A DMS task's CloudWatch dimensions, as src/aws/lag-sources.ts resolves them. */
+export interface DmsTaskDimensions {
+  taskArn: string;
+  taskName: string;
+  /** ReplicationTaskIdentifier as CloudWatch publishes it. */
+  taskDimension: string;
+  instanceDimension: string;
+  /** false when ListMetrics found no CDC metric yet (a task that has not run CDC). */
+  confirmed: boolean;
+}
+
+export function dmsMetricSpecs(dims: DmsTaskDimensions): MetricSpec[] {
+  const dimensions = { ReplicationInstanceIdentifier: dims.instanceDimension, ReplicationTaskIdentifier: dims.taskDimension };
+  return [
+    { id: 'dmsSource', namespace: 'AWS/DMS', metricName: 'CDCLatencySource', dimensions, stat: 'Maximum' },
+    { id: 'dmsTarget', namespace: 'AWS/DMS', metricName: 'CDCLatencyTarget', dimensions, stat: 'Maximum' },
+  ];
+}
