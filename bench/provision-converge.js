@@ -202,11 +202,11 @@ function fakeAws() {
 
 async function provisionOnce(cfg, sdk) {
   const clients = {
-    kinesis: async () => kinesisApi(sdk.kinesis),
-    dms: async () => dmsApi(sdk.dms),
-    firehose: async () => firehoseApi(sdk.firehose),
-    cloudwatch: async () => cloudWatchApi(sdk.cloudwatch),
-    iam: async () => iamApi(sdk.iam),
+    kinesisApi: async () => kinesisApi(sdk.kinesis),
+    dmsApi: async () => dmsApi(sdk.dms),
+    firehoseApi: async () => firehoseApi(sdk.firehose),
+    cloudwatchApi: async () => cloudWatchApi(sdk.cloudwatch),
+    iamApi: async () => iamApi(sdk.iam),
     region: async () => REGION,
   };
   const options = { cfg, configPath: 'bench-pipeline.yaml', createRoles: true, dryRun: false, check: false, yes: true, testConnection: false, wait: { minDelaySeconds: 0.001, maxDelaySeconds: 0.002, maxWaitSeconds: 5 }, sleep: async () => {} };

@@ -63,8 +63,7 @@ async function run(ctx: Context, _args: string[], opts: ProvisionFlags): Promise
   }
   const createRoles = Boolean(opts.createRoles);
   if (!opts.printPolicies) svc.checkRoleSources(cfg, createRoles);
-  const aws = await ctx.aws();
-  const clients = { kinesis: () => aws.kinesisApi(), dms: () => aws.dmsApi(), firehose: () => aws.firehoseApi(), cloudwatch: () => aws.cloudwatchApi(), iam: () => aws.iamApi(), region: () => aws.region() };
+  const clients = await ctx.aws();
   if (opts.printPolicies) return view.renderPolicies(ctx.out, await svc.provisionPolicies(cfg, clients));
   const result = await svc.provision(
     {

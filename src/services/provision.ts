@@ -67,7 +67,7 @@ export class ProvisionStepError extends Error {
 }
 
 /** Reads every resource in table order and plans it; the DMS start comes last. */
-export async function planPipeline(cfg: PipelineConfig, createRoles: boolean, clients: ProvisionClients & { region(): Promise<string> }): Promise<{ actions: PlannedAction[]; warnings: string[]; known: Known }> {
+export async function planPipeline(cfg: PipelineConfig, createRoles: boolean, clients: ProvisionClients): Promise<{ actions: PlannedAction[]; warnings: string[]; known: Known }> {
   let known = initialKnown(cfg, await clients.region());
   const actions: PlannedAction[] = [];
   const warnings: string[] = [];
@@ -82,7 +82,7 @@ export async function planPipeline(cfg: PipelineConfig, createRoles: boolean, cl
 
 const changes = (actions: PlannedAction[]) => actions.filter((a) => a.action === 'create' || a.action === 'update' || a.action === 'start').length;
 
-export async function provision(opts: ProvisionOptions, clients: ProvisionClients & { region(): Promise<string> }, host: Host): Promise<ProvisionResult> {
+export async function provision(opts: ProvisionOptions, clients: ProvisionClients, host: Host): Promise<ProvisionResult> {
   checkRoleSources(opts.cfg, opts.createRoles);
   const { actions, warnings, known } = await planPipeline(opts.cfg, opts.createRoles, clients);
   for (const w of warnings) host.warn(w);
@@ -172,7 +172,7 @@ async function runTestConnection(cfg: PipelineConfig, ctx: ApplyContext, host: H
 }
 
 /** --print-policies: the roles' policies, scoped with the account and stream ARN one Kinesis read gives. */
-export async function provisionPolicies(cfg: PipelineConfig, clients: ProvisionClients & { region(): Promise<string> }): Promise<RolePolicies[]> {
+export async function provisionPolicies(cfg: PipelineConfig, clients: ProvisionClients): Promise<RolePolicies[]> {
   const known = initialKnown(cfg, await clients.region());
   const read = await rowOf('kinesis-stream').readAndPlan(cfg, { createRoles: false }, clients, known);
   return rolePolicies(cfg, read.known);

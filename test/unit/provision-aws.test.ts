@@ -129,7 +129,7 @@ afterEach(() => {
   for (const m of mocks.splice(0)) m.restore();
 });
 
-type Clients = ProvisionClients & { region(): Promise<string> };
+type Clients = ProvisionClients;
 
 function fakeClients(world: FakeAws): { clients: Clients; allCommands: () => string[] } {
   const credentials = { accessKeyId: 'AKIDMOCK', secretAccessKey: 'mock' };
@@ -357,11 +357,11 @@ function fakeClients(world: FakeAws): { clients: Clients; allCommands: () => str
   return {
     // The narrow interfaces over the mocked SDK clients, as src/aws/clients.ts builds them.
     clients: {
-      kinesis: async () => kinesisApi(kinesis),
-      dms: async () => dmsApi(dms),
-      firehose: async () => firehoseApi(firehose),
-      cloudwatch: async () => cloudWatchApi(cloudwatch),
-      iam: async () => iamApi(iam),
+      kinesisApi: async () => kinesisApi(kinesis),
+      dmsApi: async () => dmsApi(dms),
+      firehoseApi: async () => firehoseApi(firehose),
+      cloudwatchApi: async () => cloudWatchApi(cloudwatch),
+      iamApi: async () => iamApi(iam),
       region: async () => REGION,
     },
     allCommands: () => [k, d, f, c, i].flatMap((m) => m.calls().map((call) => (call.args[0] as object).constructor.name)),

@@ -14,12 +14,15 @@ import type { KinesisApi } from '../api/kinesis.js';
 
 export type { WaitOptions } from '../api/dms.js';
 
+/** The clients provision may build; `AwsClients` (src/aws/clients.ts) is one. */
 export interface ProvisionClients {
-  kinesis(): Promise<KinesisApi>;
-  dms(): Promise<DmsApi>;
-  firehose(): Promise<FirehoseApi>;
-  cloudwatch(): Promise<CloudWatchApi>;
-  iam(): Promise<IamApi>;
+  kinesisApi(): Promise<KinesisApi>;
+  dmsApi(): Promise<DmsApi>;
+  firehoseApi(): Promise<FirehoseApi>;
+  cloudwatchApi(): Promise<CloudWatchApi>;
+  iamApi(): Promise<IamApi>;
+  /** The resolved region (for ARNs). */
+  region(): Promise<string>;
 }
 
 export const DEFAULT_WAIT: WaitOptions = { minDelaySeconds: 1, maxDelaySeconds: 15, maxWaitSeconds: 900 };

@@ -33,7 +33,7 @@ export async function readInstanceId(dms: DmsApi, arn: string): Promise<string |
 }
 
 async function applyAlarm(ctx: ApplyContext, action: PlannedAction): Promise<Known> {
-  const cw = await ctx.clients.cloudwatch();
+  const cw = await ctx.clients.cloudwatchApi();
   const { put } = action.request as AlarmRequest;
   const alarm = tryResolve(put, ctx.known);
   if (!alarm) throw new AwsCallError(`alarm ${action.name}: the DMS task or its replication instance is not known yet`);
@@ -48,10 +48,10 @@ export const alarmAdapter: ResourceAdapter<DesiredAlarm, AlarmSpec> = {
     const outputs: Known = { ...known };
     const instanceArn = desired.find((d) => d.replicationInstanceArn)?.replicationInstanceArn;
     if (instanceArn) {
-      const id = await readInstanceId(await clients.dms(), instanceArn);
+      const id = await readInstanceId(await clients.dmsApi(), instanceArn);
       if (id) outputs.replicationInstanceId = id;
     }
-    const cw = await clients.cloudwatch();
+    const cw = await clients.cloudwatchApi();
     const found = new Map((await cw.describeAlarms({ AlarmNames: desired.map((d) => d.spec.AlarmName), AlarmTypes: ['MetricAlarm'] })).filter((a) => a.AlarmName).map((a) => [a.AlarmName!, specOf(a)]));
     return { observed: desired.map((d) => found.get(d.spec.AlarmName) ?? null), outputs };
   },

@@ -13,7 +13,7 @@ export async function readEndpoint(dms: DmsApi, id: string) {
 }
 
 async function applyEndpoint(ctx: ApplyContext, action: PlannedAction): Promise<Known> {
-  const dms = await ctx.clients.dms();
+  const dms = await ctx.clients.dmsApi();
   const request = action.request as EndpointRequest;
   const modify = async (arn: string, settings: DesiredEndpoint['kinesisSettings']) => {
     await dms.modifyEndpoint({ EndpointArn: arn, KinesisSettings: resolve(settings, ctx.known) as KinesisSettings });
@@ -36,7 +36,7 @@ async function applyEndpoint(ctx: ApplyContext, action: PlannedAction): Promise<
  * Reference, TestConnection, DescribeConnections). A test already running for the pair is waited for.
  */
 export async function testEndpointConnection(ctx: ApplyContext, instanceArn: string, endpointArn: string): Promise<void> {
-  const dms = await ctx.clients.dms();
+  const dms = await ctx.clients.dmsApi();
   try {
     await dms.testConnection({ ReplicationInstanceArn: instanceArn, EndpointArn: endpointArn });
   } catch (err) {
@@ -56,7 +56,7 @@ export async function testEndpointConnection(ctx: ApplyContext, instanceArn: str
 export const endpointAdapter: ResourceAdapter<DesiredEndpoint, ObservedEndpoint> = {
   async read(clients, desired, known) {
     if (desired.length === 0) return { observed: [] };
-    const dms = await clients.dms();
+    const dms = await clients.dmsApi();
     const observed: (ObservedEndpoint | null)[] = [];
     const outputs: Known = { ...known };
     for (const d of desired) {

@@ -54,7 +54,7 @@ async function waitTaskSettled(ctx: ApplyContext, dms: DmsApi, arn: string, tran
 }
 
 async function applyTask(ctx: ApplyContext, action: PlannedAction): Promise<Known> {
-  const dms = await ctx.clients.dms();
+  const dms = await ctx.clients.dmsApi();
   const request = resolve(action.request as TaskRequest, ctx.known);
   const id = action.name;
   if (request.create) {
@@ -88,7 +88,7 @@ async function applyTask(ctx: ApplyContext, action: PlannedAction): Promise<Know
 }
 
 async function applyReplicationConfig(ctx: ApplyContext, action: PlannedAction): Promise<Known> {
-  const dms = await ctx.clients.dms();
+  const dms = await ctx.clients.dmsApi();
   const request = resolve(action.request as ReplicationConfigRequest, ctx.known);
   if (request.create) {
     try {
@@ -114,7 +114,7 @@ async function applyReplicationConfig(ctx: ApplyContext, action: PlannedAction):
 export const taskAdapter: ResourceAdapter<DesiredReplication, ObservedTask> = {
   async read(clients, desired, known) {
     if (desired.length === 0) return { observed: [] };
-    const dms = await clients.dms();
+    const dms = await clients.dmsApi();
     const task = await readTask(dms, desired[0]!.id);
     return { observed: [task ? observedTask(task) : null], outputs: task ? { ...known, taskArn: task.ReplicationTaskArn! } : known };
   },
@@ -124,7 +124,7 @@ export const taskAdapter: ResourceAdapter<DesiredReplication, ObservedTask> = {
 export const replicationConfigAdapter: ResourceAdapter<DesiredReplication, ObservedReplicationConfig> = {
   async read(clients, desired, known) {
     if (desired.length === 0) return { observed: [] };
-    const dms = await clients.dms();
+    const dms = await clients.dmsApi();
     const rc = await readReplicationConfig(dms, desired[0]!.id);
     if (!rc) return { observed: [null] };
     const rep = await readReplication(dms, rc.ReplicationConfigArn!);

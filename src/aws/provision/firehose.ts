@@ -14,7 +14,7 @@ export async function describeFirehose(firehose: FirehoseApi, name: string) {
 }
 
 async function applyFirehose(ctx: ApplyContext, action: PlannedAction): Promise<Known> {
-  const fh = await ctx.clients.firehose();
+  const fh = await ctx.clients.firehoseApi();
   const request = resolve(action.request as FirehoseRequest, ctx.known);
   const name = action.name;
   if (request.update) {
@@ -46,7 +46,7 @@ async function applyFirehose(ctx: ApplyContext, action: PlannedAction): Promise<
 export const firehoseAdapter: ResourceAdapter<DesiredFirehose, ObservedFirehose> = {
   async read(clients, desired) {
     if (desired.length === 0) return { observed: [] };
-    const fh = await clients.firehose();
+    const fh = await clients.firehoseApi();
     const observed = await Promise.all(
       desired.map(async (want): Promise<ObservedFirehose | null> => {
         const d = await describeFirehose(fh, want.name);

@@ -20,7 +20,7 @@ async function readRole(iam: IamApi, name: string): Promise<ObservedRole | null>
 const arnOutput = (kind: RoleRequest['kind']) => (kind === 'dms' ? 'dmsRoleArn' : 'firehoseRoleArn');
 
 async function applyRole(ctx: ApplyContext, action: PlannedAction): Promise<Known> {
-  const iam = await ctx.clients.iam();
+  const iam = await ctx.clients.iamApi();
   const request = action.request as RoleRequest;
   let arn: string | undefined;
   if (request.create) {
@@ -39,7 +39,7 @@ async function applyRole(ctx: ApplyContext, action: PlannedAction): Promise<Know
 export const roleAdapter: ResourceAdapter<DesiredRole, ObservedRole> = {
   async read(clients, desired, known) {
     if (desired.length === 0) return { observed: [] };
-    const iam = await clients.iam();
+    const iam = await clients.iamApi();
     const observed: (ObservedRole | null)[] = [];
     const outputs: Known = { ...known };
     for (const d of desired) {

@@ -70,7 +70,7 @@ async function send(kinesis: KinesisApi, call: StreamCall): Promise<void> {
 }
 
 async function applyStream(ctx: ApplyContext, action: PlannedAction): Promise<Known> {
-  const kinesis = await ctx.clients.kinesis();
+  const kinesis = await ctx.clients.kinesisApi();
   const { calls } = action.request as StreamRequest;
   let known = ctx.known;
   const waitActive = () =>
@@ -86,7 +86,7 @@ async function applyStream(ctx: ApplyContext, action: PlannedAction): Promise<Kn
 
 export const streamAdapter: ResourceAdapter<DesiredStream, ObservedStream> = {
   async read(clients, desired, known) {
-    const kinesis = await clients.kinesis();
+    const kinesis = await clients.kinesisApi();
     const observed = await Promise.all(desired.map((d) => readStream(kinesis, d.name)));
     const first = desired[0];
     return { observed, ...(first ? { outputs: streamOutputs(first.name, observed[0]?.arn, known) } : {}) };
