@@ -1,9 +1,10 @@
 /**
  * `cost --live`: the same figures as data/prices/<region>.json, read from the AWS Price List API
- * (GetProducts, paginated, filtered by regionCode). Each PriceList entry is a JSON string; usage types
- * carry a region prefix outside us-east-1 (`EU-`, `APN1-`, sometimes `USE1-`), so they are matched on
- * their suffix. Figures the API does not yield keep the bundled value; the caller falls back to the
- * bundled table entirely when the calls fail (FACTS.md "Prices"; STYLE.md 8).
+ * (AWS Price List API Reference, GetProducts: paginated, filtered by regionCode; each PriceList entry is
+ * a JSON document serialised as a string). Usage types carry a region prefix outside us-east-1 (`EU-`,
+ * `APN1-`, sometimes `USE1-`), so they are matched on their suffix. Figures the API does not yield keep
+ * the bundled value; src/services/cost.ts falls back to the bundled table entirely when the calls fail,
+ * since a price lookup is side work that must not fail the estimate.
  */
 import { paginateGetProducts, type Filter, type PricingClient } from '@aws-sdk/client-pricing';
 import type { PriceTable } from '../core/pricing.js';

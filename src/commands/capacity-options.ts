@@ -1,8 +1,11 @@
 /** The load flags `plan` and `cost` share, and their validation (each error names the flag and what it accepts). */
 import type { Command } from 'commander';
 import { CAPACITY_DEFAULTS, type CapacityInput } from '../core/capacity.js';
-import { EFO_MAX_CONSUMERS, RETENTION_DEFAULT_HOURS, RETENTION_MAX_HOURS } from '../core/limits.js';
-import { parseNumberFlag } from '../core/units.js';
+import { EFO_MAX_CONSUMERS, RECORD_ABSOLUTE_MAX_BYTES, RETENTION_DEFAULT_HOURS, RETENTION_MAX_HOURS } from '../core/limits.js';
+import { KIB, parseNumberFlag } from '../core/units.js';
+
+/** A record is at most 10 MiB (with MaxRecordSizeInKiB): 10,240 KiB. */
+const RECORD_MAX_KIB = RECORD_ABSOLUTE_MAX_BYTES / KIB;
 
 export interface LoadFlags {
   rps: string;
@@ -18,7 +21,7 @@ export interface LoadFlags {
 export function addLoadOptions(cmd: Command): Command {
   return cmd
     .requiredOption('--rps <n>', 'records per second (average), > 0')
-    .requiredOption('--kb <n>', 'KiB (1,024 bytes) per record, > 0 and ≤ 10240')
+    .requiredOption('--kb <n>', `KiB (1,024 bytes) per record, > 0 and ≤ ${RECORD_MAX_KIB}`)
     .option('--peak <n>', `peak multiplier over the average; shards are sized for the peak (default ${CAPACITY_DEFAULTS.peak})`)
     .option('--consumers <n>', `standard (GetRecords) consumers, Firehose included (default ${CAPACITY_DEFAULTS.consumers})`)
     .option('--efo-consumers <n>', `enhanced fan-out consumers, 0..${EFO_MAX_CONSUMERS} (default ${CAPACITY_DEFAULTS.efoConsumers})`)
@@ -30,7 +33,7 @@ export function addLoadOptions(cmd: Command): Command {
 export function parseLoadFlags(opts: LoadFlags): CapacityInput {
   const input: CapacityInput = {
     rps: parseNumberFlag('--rps', opts.rps, { min: 0, minExclusive: true }),
-    kb: parseNumberFlag('--kb', opts.kb, { min: 0, minExclusive: true, max: 10240 }),
+    kb: parseNumberFlag('--kb', opts.kb, { min: 0, minExclusive: true, max: RECORD_MAX_KIB }),
   };
   if (opts.peak !== undefined) input.peak = parseNumberFlag('--peak', opts.peak, { min: 1 });
   if (opts.consumers !== undefined) input.consumers = parseNumberFlag('--consumers', opts.consumers, { min: 0, integer: true });

@@ -1,3 +1,4 @@
+/** `cdcpipe demo`: the tool end to end on its own embedded Kinesis server; a walkthrough for people. */
 import type { Command } from 'commander';
 import { action, examples } from './action.js';
 import { UsageError } from '../errors.js';
@@ -24,8 +25,9 @@ export function register(program: Command): void {
         const rps = parseNumberFlag('--rps', flags.rps, { min: 1, max: 1000 });
         const kb = parseNumberFlag('--kb', flags.kb, { min: 0.1, max: 64 });
         const produceSeconds = parseNumberFlag('--seconds', flags.seconds, { min: 5, max: 60, integer: true });
-        const { runDemo } = await import('../local/demo.js');
-        await runDemo(ctx.out, { stream: 'demo-orders', rps, kb, produceSeconds });
+        const [{ runDemo }, { demoPrinter }] = await Promise.all([import('../services/demo.js'), import('../render/demo.js')]);
+        const show = demoPrinter(ctx.out);
+        await runDemo({ stream: 'demo-orders', rps, kb, produceSeconds, color: ctx.out.color.level > 0, env: ctx.env, show }, undefined, ctx.host);
       }),
     );
 }

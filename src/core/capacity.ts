@@ -2,16 +2,19 @@
  * Capacity calculator (pure): records/s × KiB per record → shards, binding limit, capacity mode,
  * Firehose buffering and warnings. Used by `plan`, `cost`, `provision` and `reshard`.
  *
- * Sizing follows the Kinesis developer guide: shards = max(write KiB/s ÷ 1024, read KiB/s ÷ 2048,
- * records/s ÷ 1000), with the per-shard limits of src/core/limits.ts (FACTS.md "Kinesis Data Streams limits").
+ * Sizing follows the Kinesis Data Streams Developer Guide: shards = max(write KiB/s ÷ 1024, read KiB/s ÷ 2048,
+ * records/s ÷ 1000), with the per-shard limits of src/core/limits.ts (Kinesis Data Streams Developer Guide,
+ * Quotas and limits; Kinesis API Reference, PutRecords and GetRecords).
  */
 import { UsageError } from '../errors.js';
 import {
   EFO_MAX_CONSUMERS,
+  FIREHOSE_BUFFER_SIZE_MIB_RANGE,
   ON_DEMAND_INITIAL_WRITE_BYTES_PER_S,
   PUT_PAYLOAD_UNIT_BYTES,
   RECORD_ABSOLUTE_MAX_BYTES,
   RECORD_DEFAULT_MAX_BYTES,
+  RETENTION_DEFAULT_HOURS,
   RETENTION_MAX_HOURS,
   SHARD_GETRECORDS_CALLS_PER_S,
   SHARD_READ_BYTES_PER_S,
@@ -19,7 +22,18 @@ import {
   SHARD_WRITE_RECORDS_PER_S,
 } from './limits.js';
 import { KIB, MIB, formatNumber } from './units.js';
-import { US_EAST_1_KINESIS_RATES, hasBaseKinesisRates, kinesisOnDemandMonthlyUsd, kinesisProvisionedMonthlyUsd, type KinesisRates } from './pricing.js';
+import {
+  US_EAST_1_KINESIS_RATES,
+  hasBaseKinesisRates,
+  kinesisOnDemandLines,
+  kinesisOnDemandMonthlyUsd,
+  kinesisProvisionedLines,
+  kinesisProvisionedMonthlyUsd,
+  roundCents,
+  type KinesisLoad,
+  type KinesisRates,
+  type PriceTable,
+} from './pricing.js';
 
 export type BindingLimit = 'write-bytes' | 'write-records' | 'read-bytes';
 
@@ -70,10 +84,10 @@ export const CAPACITY_DEFAULTS = {
 export const SPIKY_PEAK_FACTOR = 4;
 
 /**
- * Firehose buffering: 1..128 MiB and 0..900 s (FACTS.md "Firehose", BufferingHints). cdcpipe suggests the
- * default 300 s interval (fresh enough for CDC) and a size that the average rate fills in about that time.
+ * Firehose buffering: 1..128 MiB (FIREHOSE_BUFFER_SIZE_MIB_RANGE) and 0..900 s (Amazon Data Firehose API
+ * Reference, BufferingHints). cdcpipe suggests the default 300 s interval (fresh enough for CDC) and a size
+ * that the average rate fills in about that time.
  */
-export const FIREHOSE_BUFFER_SIZE_MIB_RANGE = [1, 128] as const;
 export const FIREHOSE_SUGGESTED_INTERVAL_S = 300;
 
 /** Ratios such as 1,048,576 ÷ 1,048,576 can come out a hair above 1 in floating point; a limit met exactly is met. */
@@ -111,7 +125,7 @@ export function normalizeCapacityInput(input: CapacityInput): CapacityPlan['inpu
   requireNumber('standard consumers', '--consumers', full.consumers, (v) => Number.isInteger(v) && v >= 0, 'a whole number ≥ 0');
   requireNumber('enhanced fan-out consumers', '--efo-consumers', full.efoConsumers, (v) => Number.isInteger(v) && v >= 0 && v <= EFO_MAX_CONSUMERS, `a whole number ≥ 0 and ≤ ${EFO_MAX_CONSUMERS}`);
   requireNumber('the target utilization', '--utilization', full.utilization, (v) => v > 0 && v <= 1, 'a number > 0 and ≤ 1');
-  requireNumber('retention hours', '--retention-hours', full.retentionHours, (v) => v >= 24 && v <= RETENTION_MAX_HOURS, `a number ≥ 24 and ≤ ${RETENTION_MAX_HOURS}`);
+  requireNumber('retention hours', '--retention-hours', full.retentionHours, (v) => v >= RETENTION_DEFAULT_HOURS && v <= RETENTION_MAX_HOURS, `a number ≥ ${RETENTION_DEFAULT_HOURS} and ≤ ${RETENTION_MAX_HOURS}`);
   if (full.skew !== undefined) requireNumber('the hottest key share', '--skew', full.skew, (v) => v > 0 && v <= 1, 'a number > 0 and ≤ 1');
   return full;
 }
@@ -125,7 +139,7 @@ export function planCapacity(input: CapacityInput, rates: KinesisRates = US_EAST
   const recordBytes = inp.kb * KIB;
   const peakRps = inp.rps * inp.peak;
 
-  // Demand at the peak rate, against one shard's limits (FACTS.md).
+  // Demand at the peak rate, against one shard's limits (Kinesis Data Streams Developer Guide, Quotas and limits).
   const writeBytesPerS = peakRps * recordBytes;
   // Every standard consumer reads every byte through the shard's shared 2 MiB/s; EFO consumers
   // each get their own 2 MiB/s per shard, which a shard's 1 MiB/s of writes can never exceed.
@@ -197,7 +211,6 @@ export function planCapacity(input: CapacityInput, rates: KinesisRates = US_EAST
     });
   }
 
-
   // Firehose delivers the average rate: size the buffer so it fills in about the interval.
   const avgMiBPerS = (inp.rps * recordBytes) / MIB;
   const [minSize, maxSize] = FIREHOSE_BUFFER_SIZE_MIB_RANGE;
@@ -225,7 +238,7 @@ export function planCapacity(input: CapacityInput, rates: KinesisRates = US_EAST
 function chooseMode(inp: CapacityPlan['input'], shards: number, regionRates: KinesisRates): CapacityPlan['mode'] {
   // A table missing a base price cannot compare the modes; the us-east-1 ratio is the best stand-in.
   const rates = hasBaseKinesisRates(regionRates) ? regionRates : US_EAST_1_KINESIS_RATES;
-  const load = { rps: inp.rps, kb: inp.kb, consumers: inp.consumers, efoConsumers: inp.efoConsumers, retentionHours: inp.retentionHours };
+  const load = kinesisLoadOf(inp);
   const provisionedUsd = kinesisProvisionedMonthlyUsd(rates, { ...load, shards });
   const onDemandUsd = kinesisOnDemandMonthlyUsd(rates, load);
   const costs = `${dollars(provisionedUsd)} provisioned (${shards} shard${shards === 1 ? '' : 's'}) vs ${dollars(onDemandUsd)} on-demand a month`;
@@ -244,4 +257,44 @@ function chooseMode(inp: CapacityPlan['input'], shards: number, regionRates: Kin
 
 function dollars(usd: number): string {
   return `$${formatNumber(usd, 2, 2)}`;
+}
+
+/** The part of a plan's input the Kinesis price lines read. */
+function kinesisLoadOf(inp: CapacityPlan['input']): KinesisLoad {
+  return { rps: inp.rps, kb: inp.kb, consumers: inp.consumers, efoConsumers: inp.efoConsumers, retentionHours: inp.retentionHours };
+}
+
+/** The peak demand a plan was sized for, in the units `plan` shows. */
+export interface PlanDemand {
+  peakRps: number;
+  writeMiBps: number;
+  /** Read by every standard consumer together. */
+  readMiBps: number;
+}
+
+export function planDemand(plan: CapacityPlan): PlanDemand {
+  const peakRps = plan.input.rps * plan.input.peak;
+  const writeMiBps = (peakRps * plan.input.kb * KIB) / MIB;
+  return { peakRps, writeMiBps, readMiBps: writeMiBps * plan.input.consumers };
+}
+
+/** Kinesis-only monthly cost of each mode at the plan's recommended shard count, in cents; null when a base price is unknown. */
+export interface PlanMonthlyCost {
+  provisioned: number | null;
+  onDemand: number | null;
+  /** One sentence per price the table lacks: its line is left out of the monthly cost. */
+  missing: string[];
+}
+
+export function planMonthlyCost(plan: CapacityPlan, table: PriceTable): PlanMonthlyCost {
+  const load = kinesisLoadOf(plan.input);
+  const prov = kinesisProvisionedLines(table.kinesis, { ...load, shards: plan.shards.recommended });
+  const od = kinesisOnDemandLines(table.kinesis, load);
+  const total = (g: typeof prov): number => roundCents(g.lines.reduce((a, l) => a + l.monthlyUsd, 0));
+  const complete = hasBaseKinesisRates(table.kinesis);
+  return {
+    provisioned: complete ? total(prov) : null,
+    onDemand: complete ? total(od) : null,
+    missing: [...prov.missing, ...od.missing].map((m) => `no ${table.region} price for ${m}: left out of the monthly cost`),
+  };
 }

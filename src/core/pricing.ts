@@ -2,9 +2,18 @@
  * Cost model (pure): a load and a price table → monthly cost, line by line, per capacity mode.
  * Prices come from data/prices/<region>.json (loaded outside src/core) or the AWS Price List API.
  * A month is 730 hours; "GB" and "KB" in AWS pricing are binary (1 GB = 2^30 bytes, 1 KB = 1,024 bytes),
- * which is what reproduces the worked examples on the pricing pages (FACTS.md "Prices").
+ * which is what reproduces the worked examples on the pricing pages (Amazon Kinesis Data Streams pricing,
+ * Amazon Data Firehose pricing).
  */
-import { FIREHOSE_RECORD_ROUNDING_BYTES, ON_DEMAND_RECORD_ROUNDING_BYTES, PUT_PAYLOAD_UNIT_BYTES, RETENTION_DEFAULT_HOURS, RETENTION_EXTENDED_MAX_HOURS } from './limits.js';
+import {
+  FIREHOSE_RECORD_ROUNDING_BYTES,
+  ON_DEMAND_INITIAL_WRITE_BYTES_PER_S,
+  ON_DEMAND_RECORD_ROUNDING_BYTES,
+  PUT_PAYLOAD_UNIT_BYTES,
+  RETENTION_DEFAULT_HOURS,
+  RETENTION_EXTENDED_MAX_HOURS,
+  SHARD_WRITE_BYTES_PER_S,
+} from './limits.js';
 import { HOURS_PER_MONTH, KIB, MIB } from './units.js';
 
 export const SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600;
@@ -140,6 +149,11 @@ function sum(lines: CostLine[]): number {
   return lines.reduce((acc, l) => acc + l.monthlyUsd, 0);
 }
 
+/** A dollar figure rounded to whole cents, as `plan` and `cost` report them. */
+export function roundCents(usd: number): number {
+  return Math.round(usd * 100) / 100;
+}
+
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 // ---- Kinesis ----
@@ -250,8 +264,8 @@ export const DMS = 'AWS DMS';
 export const CLOUDWATCH = 'Amazon CloudWatch';
 export const S3 = 'Amazon S3';
 
-/** New on-demand streams start with 4 MiB/s of write capacity, i.e. 4 shards (service-sizes-and-limits). */
-const ON_DEMAND_MIN_SHARDS = 4;
+/** New on-demand streams start with 4 MiB/s of write capacity, i.e. 4 shards (Kinesis Data Streams Developer Guide, Quotas and limits). */
+const ON_DEMAND_MIN_SHARDS = ON_DEMAND_INITIAL_WRITE_BYTES_PER_S / SHARD_WRITE_BYTES_PER_S;
 
 /** The included gp2 storage of a DMS instance class, by family letter (`dms.t3.medium` → t). */
 export function dmsIncludedStorageGb(table: PriceTable, instanceClass: string): number {
@@ -334,6 +348,12 @@ export function estimateCost(input: CostInput, table: PriceTable): CostEstimate 
   return { lines, totals, cheapest, warnings };
 }
 
+/** Dotted paths of the table's unconfirmed figures that a cost estimate actually used. */
+export function unconfirmedUsed(table: PriceTable, usedPaths: Iterable<string>): string[] {
+  const unconfirmed = new Set(table.unconfirmed ?? []);
+  return [...new Set(usedPaths)].filter((p) => unconfirmed.has(p));
+}
+
 function formatGb(gb: number): string {
   if (gb >= 1024 * 1024) return `${+(gb / 1024 / 1024).toFixed(2)} PB`;
   if (gb >= 1024) return `${+(gb / 1024).toFixed(2)} TB`;
@@ -341,8 +361,8 @@ function formatGb(gb: number): string {
 }
 
 /**
- * us-east-1 Kinesis prices (FACTS.md), the default for callers without a price table (the capacity-mode
- * choice in planCapacity). test/unit/pricing.test.ts keeps it equal to data/prices/us-east-1.json.
+ * us-east-1 Kinesis prices (Amazon Kinesis Data Streams pricing), the default for callers without a price table
+ * (the capacity-mode choice in planCapacity). test/unit/pricing.test.ts keeps it equal to data/prices/us-east-1.json.
  */
 export const US_EAST_1_KINESIS_RATES: KinesisRates = {
   provisioned: {

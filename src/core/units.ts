@@ -13,7 +13,7 @@ const DURATION_UNITS: Record<string, number> = {
   d: 86_400_000,
 };
 
-/** Parses `500ms`, `30s`, `15m`, `2h`, `7d` (CONTRACT.md "Units") into milliseconds; `null` when it is not a duration. */
+/** Parses `500ms`, `30s`, `15m`, `2h`, `7d` (the durations every flag accepts) into milliseconds; `null` when it is not a duration. */
 export function parseDurationMs(text: string): number | null {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim());
   if (!match) return null;
@@ -80,10 +80,7 @@ export function parseIsoTimeFlag(flag: string, raw: string): Date {
   return date;
 }
 
-/**
- * `1234567.891` → `1,234,567.89` (en-US grouping) without Intl: the first toLocaleString call loads
- * ICU number formatting, ~25–40 ms that `plan` and `cost` start-up cannot afford.
- */
+/** `1234567.891` → `1,234,567.89` (en-US grouping) without Intl: loading ICU would slow `plan` start-up (docs/performance.md). */
 export function formatNumber(n: number, maxFractionDigits = 0, minFractionDigits = 0): string {
   if (!Number.isFinite(n)) return String(n);
   let text = n.toFixed(maxFractionDigits);

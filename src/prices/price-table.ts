@@ -106,12 +106,6 @@ export function parsePriceTable(text: string, source: string): PriceTable {
   return root as unknown as PriceTable;
 }
 
-/** Dotted paths of the table's unconfirmed figures that a cost estimate actually used. */
-export function unconfirmedUsed(table: PriceTable, usedPaths: Iterable<string>): string[] {
-  const unconfirmed = new Set(table.unconfirmed ?? []);
-  return [...new Set(usedPaths)].filter((p) => unconfirmed.has(p));
-}
-
 export const DEFAULT_PRICE_REGION = 'us-east-1';
 
 /**

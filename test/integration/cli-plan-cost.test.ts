@@ -180,7 +180,8 @@ describe('cost', () => {
 
 describe('start-up stays free of the AWS SDK', () => {
   // A module hook that refuses the AWS SDK: an @aws-sdk/ or @smithy/ import, or a bundle chunk holding its
-  // code (esbuild marks each bundled file with a `// node_modules/<package>/...` comment).
+  // code (esbuild marks each bundled file with a `// node_modules/<package>/...` comment, or
+  // `// ../../<elsewhere>/node_modules/...` when node_modules is a symlink, as in a git worktree).
   const hooks = join(tmp, 'hooks.mjs');
   const register = join(tmp, 'register.mjs');
   writeFileSync(
@@ -189,7 +190,7 @@ describe('start-up stays free of the AWS SDK', () => {
       "export async function resolve(s, c, next) { if (/^@(aws-sdk|smithy)\\//.test(s)) throw new Error('AWS SDK loaded: ' + s); return next(s, c); }",
       'export async function load(url, c, next) {',
       '  const r = await next(url, c);',
-      "  const m = /^\\/\\/ node_modules\\/(@(?:aws-sdk|smithy)\\/[^/]+)/m.exec(String(r.source ?? ''));",
+      "  const m = /^\\/\\/ (?:[^\\n]*\\/)?node_modules\\/(@(?:aws-sdk|smithy)\\/[^/]+)/m.exec(String(r.source ?? ''));",
       "  if (m) throw new Error('AWS SDK loaded: ' + m[1] + ' in ' + url);",
       '  return r;',
       '}',

@@ -8,6 +8,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fetchLivePriceTable, usageTypeMatches } from '../../src/aws/pricing-live.js';
 import { loadBundledPriceTable, unknownPriceTable } from '../../src/prices/price-table.js';
+import { estimatePipelineCost, type CostOptions } from '../../src/services/cost.js';
+import { SILENT_HOST, type Host } from '../../src/services/host.js';
+import { AwsCallError } from '../../src/errors.js';
 
 const client = new PricingClient({ region: 'us-east-1', credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake' } });
 const pricing = mockClient(client);
@@ -192,5 +195,66 @@ describe('fetchLivePriceTable (mocked Price List API)', () => {
     pricing.reset();
     pricing.on(GetProductsCommand).rejects(Object.assign(new Error('User is not authorized to perform pricing:GetProducts'), { name: 'AccessDeniedException' }));
     await expect(fetchLivePriceTable(client, 'eu-west-1', bundled, NOW)).rejects.toThrow(/not authorized/);
+  });
+});
+
+describe('the cost service: --live, and its fallback to the bundled table (mocked Price List API)', () => {
+  const options = (prices: Partial<CostOptions['prices']>): CostOptions => ({
+    load: { rps: 100, kb: 4 },
+    modes: ['provisioned'],
+    firehose: false,
+    formatConversion: false,
+    dms: { multiAz: false },
+    alarms: 0,
+    shardLevelMetrics: 0,
+    prices: { live: true, env: {}, ...prices },
+  });
+  /** A Host that keeps what it was told. */
+  const recorder = (): Host & { lines: string[] } => {
+    const lines: string[] = [];
+    return { ...SILENT_HOST, lines, info: (t) => void lines.push(`info: ${t}`), warn: (t) => void lines.push(`warn: ${t}`) };
+  };
+  const clients = { pricing: async () => client };
+
+  it('prices from the API answer and says which figures it kept', async () => {
+    const host = recorder();
+    const r = await estimatePipelineCost(options({ region: 'eu-west-1' }), clients, host);
+    expect(r.source).toBe('live');
+    expect(r.table.kinesis.provisioned.shardHourUsd).toBe(0.0151);
+    expect(host.lines).toHaveLength(1);
+    expect(host.lines[0]).toMatch(/^info: live prices: \d+ figures found; not in the Price List API answer, kept from the bundled table: /);
+  });
+
+  it('a failed lookup falls back to the bundled table with one warning', async () => {
+    pricing.reset();
+    pricing.on(GetProductsCommand).rejects(Object.assign(new Error('no route'), { name: 'NetworkingError' }));
+    const host = recorder();
+    const r = await estimatePipelineCost(options({ region: 'eu-west-1' }), clients, host);
+    expect(r.source).toBe('bundled');
+    expect(r.table).toEqual(loadBundledPriceTable('eu-west-1'));
+    expect(host.lines).toEqual([`warn: --live: the Price List API failed (NetworkingError: no route); using the bundled eu-west-1 prices of ${r.table.asOf}`]);
+  });
+
+  it('a client that cannot be built counts as a failed lookup', async () => {
+    const host = recorder();
+    const r = await estimatePipelineCost(options({ region: 'eu-west-1' }), { pricing: () => Promise.reject(new Error('no credentials')) }, host);
+    expect(r.source).toBe('bundled');
+    expect(host.lines[0]).toMatch(/^warn: --live: the Price List API failed \(Error: no credentials\)/);
+  });
+
+  it('a failed lookup for a region without a bundled table is an error with a hint', async () => {
+    pricing.reset();
+    pricing.on(GetProductsCommand).rejects(new Error('down'));
+    const failing = estimatePipelineCost(options({ region: 'us-west-2' }), clients, SILENT_HOST);
+    await expect(failing).rejects.toThrow(AwsCallError);
+    await expect(estimatePipelineCost(options({ region: 'us-west-2' }), clients, SILENT_HOST)).rejects.toThrow(/there is no bundled us-west-2 table to fall back to/);
+  });
+
+  it('without --live it never asks for the Pricing client', async () => {
+    let asked = false;
+    const r = await estimatePipelineCost(options({ live: false }), { pricing: async () => ((asked = true), client) }, SILENT_HOST);
+    expect(asked).toBe(false);
+    expect(r.source).toBe('bundled');
+    expect(r.table.region).toBe('us-east-1');
   });
 });

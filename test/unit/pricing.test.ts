@@ -12,6 +12,8 @@ import {
   type CostLine,
   type PriceTable,
 } from '../../src/core/pricing.js';
+import { planCapacity, planMonthlyCost } from '../../src/core/capacity.js';
+import { dmsOption, pipelineCost, type PipelineCostInput } from '../../src/core/pipeline-cost.js';
 import { bundledRegions, loadBundledPriceTable, loadPriceFile, parsePriceTable, resolvePriceRegion, unknownPriceTable } from '../../src/prices/price-table.js';
 import { UsageError } from '../../src/errors.js';
 import { testTempDir } from '../helpers/temp-dir.js';
@@ -57,7 +59,7 @@ describe('the three rounding rules', () => {
   });
 });
 
-describe('golden figures, 100 records/s × 4 KiB in us-east-1 (FACTS.md)', () => {
+describe('golden figures, 100 records/s × 4 KiB in us-east-1 (the worked examples of Amazon Kinesis Data Streams pricing)', () => {
   const est = estimateCost(base, US);
   it('Kinesis provisioned lines sum to $14.63 ± 0.01', () => {
     expect(Math.abs(total(est.lines, (l) => l.component.includes('Kinesis') && l.mode === 'provisioned') - 14.63)).toBeLessThanOrEqual(0.01);
@@ -205,5 +207,71 @@ describe('price region', () => {
   });
   it('--region without a bundled table is a usage error listing the bundled regions', () => {
     expect(() => resolvePriceRegion('us-west-2', {})).toThrow(/--region: no bundled price table for 'us-west-2'; bundled regions: ap-northeast-1, eu-west-1, us-east-1/);
+  });
+});
+
+describe("plan's Kinesis monthly cost", () => {
+  it('100 records/s × 4 KiB: $14.63 provisioned at 1 shard, $149.50 on-demand, in cents', () => {
+    const plan = planCapacity({ rps: 100, kb: 4 }, US.kinesis);
+    expect(planMonthlyCost(plan, US)).toEqual({ provisioned: 14.63, onDemand: 149.5, missing: [] });
+  });
+  it('a table missing a base price gives no total, and names each missing figure', () => {
+    const t = unknownPriceTable(US, 'sa-east-1');
+    const cost = planMonthlyCost(planCapacity({ rps: 100, kb: 4 }, t.kinesis), t);
+    expect(cost.provisioned).toBeNull();
+    expect(cost.onDemand).toBeNull();
+    expect(cost.missing).toContain('no sa-east-1 price for Kinesis Data Streams (provisioned): shard-hours (1 shard) (kinesis.provisioned.shardHourUsd): left out of the monthly cost');
+  });
+});
+
+describe('pipeline cost (cost without its price lookup)', () => {
+  const request: PipelineCostInput = {
+    load: { rps: 100, kb: 4 },
+    modes: ['provisioned', 'on-demand'],
+    firehose: true,
+    formatConversion: false,
+    dms: { multiAz: false },
+    alarms: 0,
+    shardLevelMetrics: 0,
+  };
+  it("prices the plan's recommended shard count when --shards is absent", () => {
+    const r = pipelineCost(request, US);
+    expect(r.shards).toBe(1);
+    expect(cents(r.estimate.totals.provisioned!)).toBeGreaterThan(14.63);
+    expect(r.warnings).toEqual([]);
+  });
+  it('warns when --shards is below what the load needs', () => {
+    const r = pipelineCost({ ...request, load: { rps: 1000, kb: 4 }, shards: 2 }, US);
+    expect(r.shards).toBe(2);
+    expect(r.warnings).toContain('--shards 2 is below the 4 shards this load needs (write-bytes): the stream would throttle');
+  });
+  it('lists the unconfirmed figures it used, and warns about them', () => {
+    const t = { ...US, unconfirmed: ['kinesis.provisioned.shardHourUsd', 'dms.serverlessDcuHourUsd'] };
+    const r = pipelineCost(request, t);
+    expect(r.unconfirmed).toEqual(['kinesis.provisioned.shardHourUsd']);
+    expect(r.warnings.at(-1)).toBe('us-east-1 figures not confirmed from a primary source were used: kinesis.provisioned.shardHourUsd (check with --live)');
+  });
+  const dmsCases: [string, PipelineCostInput['dms'], object | undefined][] = [
+    ['no DMS flag, no DMS line', { multiAz: false }, undefined],
+    ['a class without its dms. prefix, in capitals', { instance: 'T3.Medium', multiAz: true }, { kind: 'instance', instanceClass: 'dms.t3.medium', multiAz: true }],
+    ['instance storage', { instance: 'dms.c5.large', storageGb: '150', multiAz: false }, { kind: 'instance', instanceClass: 'dms.c5.large', multiAz: false, storageGb: 150 }],
+  ];
+  it.each(dmsCases)('DMS: %s', (_name, flags, expected) => {
+    expect(dmsOption(flags, US)).toEqual(expected);
+  });
+  const dmsErrors: [string, PipelineCostInput['dms'], PriceTable, RegExp][] = [
+    ['an unknown class names --dms-instance and the known classes', { instance: 'dms.x9.huge', multiAz: false }, US, /^--dms-instance: expected one of dms\.c5\.large, .*\(the classes the us-east-1 price table knows\), got 'dms\.x9\.huge'$/],
+    ['negative storage names --dms-storage-gb', { instance: 'dms.t3.medium', storageGb: '-1', multiAz: false }, US, /^--dms-storage-gb:/],
+    ['more than 384 DCUs names --dms-serverless-dcu', { serverlessDcu: '385', multiAz: false }, US, /^--dms-serverless-dcu:/],
+    [
+      'Serverless without a DCU-hour price says to use --live or --prices',
+      { serverlessDcu: '4', multiAz: false },
+      { ...US, dms: { ...US.dms, serverlessDcuHourUsd: null } },
+      /^--dms-serverless-dcu: the us-east-1 price table has no confirmed DMS Serverless DCU-hour price; use --live or --prices <file>$/,
+    ],
+  ];
+  it.each(dmsErrors)('DMS: %s', (_name, flags, table, message) => {
+    expect(() => dmsOption(flags, table)).toThrow(UsageError);
+    expect(() => dmsOption(flags, table)).toThrow(message);
   });
 });
