@@ -6,7 +6,7 @@
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
-import { MAX_RECORD_SIZE_KIB_RANGE, MAX_SHARDS_PER_UPDATE, RETENTION_DEFAULT_HOURS, RETENTION_MAX_HOURS } from './limits.js';
+import { FIREHOSE_BUFFER_SIZE_MIB_RANGE, MAX_RECORD_SIZE_KIB_RANGE, MAX_SHARDS_PER_UPDATE, RETENTION_DEFAULT_HOURS, RETENTION_MAX_HOURS } from './limits.js';
 
 /** Shard-level metrics EnableEnhancedMonitoring accepts (API EnableEnhancedMonitoring); ALL = every one of them. */
 export const SHARD_LEVEL_METRICS = [
@@ -22,8 +22,7 @@ export const MIGRATION_TYPES = ['full-load', 'cdc', 'full-load-and-cdc'] as cons
 export const FIREHOSE_COMPRESSIONS = ['UNCOMPRESSED', 'GZIP', 'ZIP', 'Snappy', 'HADOOP_SNAPPY'] as const;
 /** DMS Serverless capacity units (API ComputeConfig: 1, 2, 4, 8, 16, 32, 64, 128, 192, 256, 384). */
 export const DMS_DCU_VALUES = [1, 2, 4, 8, 16, 32, 64, 128, 192, 256, 384] as const;
-/** Firehose BufferingHints: SizeInMBs 1..128, IntervalInSeconds 0..900 (Amazon Data Firehose API Reference, BufferingHints). */
-export const FIREHOSE_BUFFER_MIB_RANGE = [1, 128] as const;
+/** Firehose BufferingHints IntervalInSeconds: 0..900 (Amazon Data Firehose API Reference, BufferingHints); the size range is in limits.ts. */
 export const FIREHOSE_BUFFER_SECONDS_RANGE = [0, 900] as const;
 /** Parquet/ORC conversion needs a buffer of at least 64 MiB (Firehose "record format conversion" guide). */
 export const FIREHOSE_CONVERSION_MIN_BUFFER_MIB = 64;
@@ -237,7 +236,7 @@ const firehoseSchema = z
     errorOutputPrefix: z.string().max(1024).optional(),
     buffering: z
       .strictObject({
-        sizeMiB: int(FIREHOSE_BUFFER_MIB_RANGE[0], FIREHOSE_BUFFER_MIB_RANGE[1]).default(5),
+        sizeMiB: int(FIREHOSE_BUFFER_SIZE_MIB_RANGE[0], FIREHOSE_BUFFER_SIZE_MIB_RANGE[1]).default(5),
         intervalSeconds: int(FIREHOSE_BUFFER_SECONDS_RANGE[0], FIREHOSE_BUFFER_SECONDS_RANGE[1]).default(300),
       })
       .default({ sizeMiB: 5, intervalSeconds: 300 }),
