@@ -1,5 +1,5 @@
 // Lag and reshard planning at scale (issue 8 (d)): the real code paths of `cdcpipe lag` and
-// `cdcpipe reshard` (dist/services/lag.js collectLag, dist/aws/reshard.js runReshard) on simulated
+// `cdcpipe reshard` (dist/services/lag.js collectLag, dist/services/reshard.js runReshard) on simulated
 // streams of 1,000 and 10,000 shards. The AWS SDK clients are MOCKED with aws-sdk-client-mock (no AWS
 // server has 10,000 shards to offer): a small in-memory stream answers ListShards (≤ 1,000 per page, as
 // AWS does), DescribeStreamSummary, UpdateShardCount and GetMetricData (≤ 500 queries per call).
@@ -25,7 +25,7 @@ import { CloudWatchClient, GetMetricDataCommand, GetMetricStatisticsCommand } fr
 import { AwsClients } from '../dist/aws/clients.js';
 import { collectLag, LagSession } from '../dist/services/lag.js';
 import { SILENT_HOST } from '../dist/services/host.js';
-import { runReshard } from '../dist/aws/reshard.js';
+import { runReshard } from '../dist/services/reshard.js';
 import { evenRanges } from '../dist/core/hash-range.js';
 
 export const TARGETS = { lagGetMetricDataCalls: 21, lagListShardsPages: 11, reshard3to10UpdateShardCountCalls: 2 };
@@ -178,13 +178,9 @@ async function lagBaseline(aws) {
   return { shardsReported: open.length, maxIteratorAgeMs: max };
 }
 
-function reshardIo(kinesis, aws) {
-  const spinner = async () => ({ text: '', succeed() {}, fail() {} });
-  return { kinesis, cloudwatch: () => aws.cloudwatchSdk(), info() {}, warn() {}, spinner, confirm: async () => {} };
-}
-
 async function reshardRun(aws, target, dryRun) {
-  const r = await runReshard(reshardIo(await aws.kinesisSdk(), aws), { stream: STREAM, mode: { kind: 'to', target, switchToProvisioned: false }, dryRun, now: new Date(NOW), waitTimeoutMs: 60_000 });
+  const clients = { kinesis: () => aws.kinesisApi(), cloudwatch: () => aws.cloudwatchApi() };
+  const r = await runReshard({ stream: STREAM, mode: { kind: 'to', target, switchToProvisioned: false }, dryRun, now: new Date(NOW), waitTimeoutMs: 60_000 }, clients, SILENT_HOST);
   return { steps: r.steps.map((s) => `${s.call} ${s.params.TargetShardCount ?? ''} ${s.status}`.trim()), openAfter: r.after.length, uneven: r.uneven.length };
 }
 

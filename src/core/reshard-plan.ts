@@ -1,7 +1,8 @@
 /**
- * What `cdcpipe reshard` plans before it calls AWS. Pure: no I/O, no clock, no SDK.
- *  - UpdateShardCount steps within ×2 / ÷2 per call (API UpdateShardCount);
- *  - the rolling-24-hour budget of 10 UpdateShardCount calls per stream, estimated from the shard map;
+ * The calculators behind `cdcpipe reshard`'s plan (the plan itself, steps and predicted map, is built in
+ * reshard-steps.ts). Pure: no I/O, no clock, no SDK.
+ *  - UpdateShardCount steps within ×2 / ÷2 per call (Kinesis API Reference, UpdateShardCount);
+ *  - the rolling-24-hour budget of 10 UpdateShardCount calls per stream (same page), estimated from the shard map;
  *  - `--auto`: hot shards split at their load quantiles, adjacent cold pairs merged.
  */
 import {
@@ -96,7 +97,7 @@ export interface KeyLoad extends Load {
   hashKey: bigint;
 }
 
-/** Share of one shard's write limits in use: the larger of bytes (1 MiB/s) and records (1,000/s) (API PutRecords). */
+/** Share of one shard's write limits in use: the larger of bytes (1 MiB/s) and records (1,000/s) (Kinesis API Reference, PutRecords). */
 export function utilization(load: Load): number {
   return Math.max(load.bytesPerSec / SHARD_WRITE_BYTES_PER_S, load.recordsPerSec / SHARD_WRITE_RECORDS_PER_S);
 }

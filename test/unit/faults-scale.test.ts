@@ -13,7 +13,7 @@ import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwat
 import { AwsClients } from '../../src/aws/clients.js';
 import { collectLag, LagSession } from '../../src/services/lag.js';
 import { SILENT_HOST } from '../../src/services/host.js';
-import { runReshard } from '../../src/aws/reshard.js';
+import { runReshard } from '../../src/services/reshard.js';
 import { deviationFromEven, evenRanges, toShardRange } from '../../src/core/hash-range.js';
 
 const STREAM = 'scale';
@@ -122,10 +122,10 @@ describe('scale targets on mocked AWS', () => {
     const sim = new SimStream(3);
     const mocks = mockAws(sim);
     const clients = aws();
-    const spinner = async () => ({ text: '', succeed: () => {}, fail: () => {} });
     const result = await runReshard(
-      { kinesis: await clients.kinesisSdk(), cloudwatch: () => clients.cloudwatchSdk(), info: () => {}, warn: () => {}, spinner, confirm: async () => {} },
       { stream: STREAM, mode: { kind: 'to', target: 10, switchToProvisioned: false }, dryRun: false, now: new Date(NOW) },
+      { kinesis: () => clients.kinesisApi(), cloudwatch: () => clients.cloudwatchApi() },
+      SILENT_HOST,
     );
     clients.destroy();
     expect(result.steps.map((s) => `${s.call} ${s.params.TargetShardCount} ${s.status}`)).toEqual(['UpdateShardCount 6 done', 'UpdateShardCount 10 done']);

@@ -10,7 +10,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
 import { DescribeStreamSummaryCommand, KinesisClient, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { evenRanges } from '../../src/core/hash-range.js';
-import { fetchShardLoad, runReshard, type ReshardIo } from '../../src/aws/reshard.js';
+import { cloudWatchApi } from '../../src/aws/api/cloudwatch.js';
+import { kinesisApi } from '../../src/aws/api/kinesis.js';
+import { SILENT_HOST, type Host } from '../../src/services/host.js';
+import { runReshard, type ReshardClients } from '../../src/services/reshard.js';
+import { fetchShardLoad } from '../../src/services/reshard-inputs.js';
 
 const MIB = 1024 * 1024;
 const NOW = new Date('2026-11-27T10:00:00Z');
@@ -21,22 +25,28 @@ const cwClient = new CloudWatchClient({ region: 'us-east-1', credentials: { acce
 const kClient = new KinesisClient({ region: 'us-east-1', credentials: { accessKeyId: 'MOCK', secretAccessKey: 'MOCK' } });
 const cw = mockClient(cwClient);
 const kinesis = mockClient(kClient);
+// The narrow interfaces the service takes, over the mocked SDK clients.
+const cwApi = cloudWatchApi(cwClient);
+const clients: ReshardClients = { kinesis: async () => kinesisApi(kClient), cloudwatch: async () => cwApi };
 afterEach(() => {
   cw.reset();
   kinesis.reset();
 });
 
+/** One timestamp per value, a minute apart, ending at NOW (CloudWatch returns both lists, in step). */
+const minutes = (values: number[]) => values.map((_, i) => new Date(NOW.getTime() - (values.length - i) * 60_000));
+
 /** Answers GetMetricData with per-minute sums chosen per query id (b<i> bytes, r<i> records). */
 function answerMetrics(sums: Record<string, number[]>): void {
   cw.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => ({
-    MetricDataResults: (input.MetricDataQueries ?? []).map((q) => ({ Id: q.Id, Values: sums[q.Id!] ?? [], StatusCode: 'Complete' })),
+    MetricDataResults: (input.MetricDataQueries ?? []).map((q) => ({ Id: q.Id, Timestamps: minutes(sums[q.Id!] ?? []), Values: sums[q.Id!] ?? [], StatusCode: 'Complete' })),
   }));
 }
 
 describe('per-shard load from GetMetricData (mocked CloudWatch)', () => {
   it('asks for IncomingBytes and IncomingRecords Sum per minute per shard, and keeps the peak minute as a rate', async () => {
     answerMetrics({ b0: [30 * MIB, 90 * MIB], r0: [600, 1200], b1: [6 * MIB], r1: [60] });
-    const loads = await fetchShardLoad(cwClient, STREAM, ids(2), NOW, 3_600_000);
+    const loads = await fetchShardLoad(cwApi, STREAM, ids(2), NOW, 3_600_000);
     expect(loads.get(ids(2)[0]!)).toEqual({ bytesPerSec: 1.5 * MIB, recordsPerSec: 20 });
     expect(loads.get(ids(2)[1]!)).toEqual({ bytesPerSec: 0.1 * MIB, recordsPerSec: 1 });
     const calls = cw.commandCalls(GetMetricDataCommand);
@@ -58,15 +68,15 @@ describe('per-shard load from GetMetricData (mocked CloudWatch)', () => {
 
   it('splits 300 shards (600 queries) into calls of at most 500 queries', async () => {
     answerMetrics({});
-    await fetchShardLoad(cwClient, STREAM, ids(300), NOW, 3_600_000);
+    await fetchShardLoad(cwApi, STREAM, ids(300), NOW, 3_600_000);
     expect(cw.commandCalls(GetMetricDataCommand).map((c) => c.args[0].input.MetricDataQueries!.length)).toEqual([500, 100]);
   });
 
   it('follows NextToken pages and keeps the peak over all of them', async () => {
     cw.on(GetMetricDataCommand)
-      .resolvesOnce({ MetricDataResults: [{ Id: 'b0', Values: [6 * MIB] }], NextToken: 'page-2' })
-      .resolvesOnce({ MetricDataResults: [{ Id: 'b0', Values: [60 * MIB] }] });
-    const loads = await fetchShardLoad(cwClient, STREAM, ids(1), NOW, 3_600_000);
+      .resolvesOnce({ MetricDataResults: [{ Id: 'b0', Timestamps: minutes([6 * MIB]), Values: [6 * MIB] }], NextToken: 'page-2' })
+      .resolvesOnce({ MetricDataResults: [{ Id: 'b0', Timestamps: minutes([60 * MIB]), Values: [60 * MIB] }] });
+    const loads = await fetchShardLoad(cwApi, STREAM, ids(1), NOW, 3_600_000);
     expect(loads.get(ids(1)[0]!)!.bytesPerSec).toBe(MIB);
     expect(cw.commandCalls(GetMetricDataCommand)[1]!.args[0].input.NextToken).toBe('page-2');
   });
@@ -95,22 +105,18 @@ describe('reshard --auto --dry-run (mocked Kinesis and CloudWatch)', () => {
       })),
     });
   }
-  const io = (): ReshardIo => ({
-    kinesis: kClient,
-    cloudwatch: async () => cwClient,
-    info: () => undefined,
-    warn: () => undefined,
-    spinner: async (text) => ({ text, succeed: () => undefined, fail: () => undefined }),
+  const host: Host = {
+    ...SILENT_HOST,
     confirm: async () => {
       throw new Error('a dry run must not ask');
     },
-  });
+  };
 
   it('splits the hot shard, merges the cold pair, and reports utilization before and after', async () => {
     mockStream(4, ['IncomingBytes', 'IncomingRecords']);
     // shard 0: 1.5 MiB/s peak (hot at 0.8); shard 1: 0.5; shards 2 and 3: 0.1 each (0.2 together < 0.4: cold pair).
     answerMetrics({ b0: [90 * MIB], b1: [30 * MIB], b2: [6 * MIB], b3: [6 * MIB] });
-    const result = await runReshard(io(), { stream: STREAM, mode: { kind: 'auto', targetUtilization: 0.8, windowMs: 3_600_000 }, dryRun: true, now: NOW });
+    const result = await runReshard({ stream: STREAM, mode: { kind: 'auto', targetUtilization: 0.8, windowMs: 3_600_000 }, dryRun: true, now: NOW }, clients, host);
     expect(result.steps.map((s) => [s.call, s.params.ShardToSplit ?? s.params.ShardToMerge, s.params.AdjacentShardToMerge])).toEqual([
       ['SplitShard', ids(4)[0], undefined],
       ['MergeShards', ids(4)[2], ids(4)[3]],
@@ -130,7 +136,7 @@ describe('reshard --auto --dry-run (mocked Kinesis and CloudWatch)', () => {
 
   it('with enhanced monitoring off it stops and offers --sample, without calling CloudWatch', async () => {
     mockStream(2, []);
-    await expect(runReshard(io(), { stream: STREAM, mode: { kind: 'auto', targetUtilization: 0.8, windowMs: 3_600_000 }, dryRun: true, now: NOW })).rejects.toMatchObject({
+    await expect(runReshard({ stream: STREAM, mode: { kind: 'auto', targetUtilization: 0.8, windowMs: 3_600_000 }, dryRun: true, now: NOW }, clients, host)).rejects.toMatchObject({
       exitCode: 1,
       message: expect.stringMatching(/enhanced monitoring/),
       hint: expect.stringMatching(/--sample/),
@@ -141,7 +147,7 @@ describe('reshard --auto --dry-run (mocked Kinesis and CloudWatch)', () => {
   it('plans nothing when no shard is hot and no pair is cold', async () => {
     mockStream(2, ['ALL']);
     answerMetrics({ b0: [36 * MIB], b1: [36 * MIB] });
-    const result = await runReshard(io(), { stream: STREAM, mode: { kind: 'auto', targetUtilization: 0.8, windowMs: 3_600_000 }, dryRun: true, now: NOW });
+    const result = await runReshard({ stream: STREAM, mode: { kind: 'auto', targetUtilization: 0.8, windowMs: 3_600_000 }, dryRun: true, now: NOW }, clients, host);
     expect(result.steps).toEqual([]);
     expect(result.utilization!.before.max).toBe(0.6);
   });

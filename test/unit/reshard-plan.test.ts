@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HASH_SPACE, evenRanges, partitionKeyToHashKey, type ShardRange } from '../../src/core/hash-range.js';
 import { checkBudget, planAuto, planShardCountSteps, reshardGenerations, utilization, type KeyLoad, type LineageShard } from '../../src/core/reshard-plan.js';
+import { planReshard, replanCountSteps, replanMissedCount, resolveOp, streamModeStep, verifyOp } from '../../src/core/reshard-steps.js';
 
 describe('UpdateShardCount steps (×2 / ÷2 per call)', () => {
   it.each([
@@ -135,5 +136,87 @@ describe('--auto plan from per-shard load', () => {
     expect(plan.coldPairs).toHaveLength(2);
     expect(plan.after).toHaveLength(3);
     expect(plan.after.reduce((a, s) => a + Number((s.end - s.start + 1n) * 1000n / HASH_SPACE), 0)).toBeGreaterThan(990);
+  });
+});
+
+describe('the reshard plan as data (steps and the predicted map)', () => {
+  const S = 'orders';
+  const closed = (r: ShardRange): ShardRange => ({ ...r, open: false });
+
+  it('--to 10 on 3 shards plans 3 → 6 → 10 with UNIFORM_SCALING and predicts 10 even shards', () => {
+    const plan = planReshard({ stream: S, mode: { kind: 'to', target: 10, switchToProvisioned: false }, shards: shards(3), budgetSpent: { spent: 0, method: 'test' } });
+    expect(plan.steps.map((s) => [s.call, s.params.TargetShardCount, s.description])).toEqual([
+      ['UpdateShardCount', 6, '3 → 6 shards'],
+      ['UpdateShardCount', 10, '6 → 10 shards'],
+    ]);
+    expect(plan.after).toEqual(evenRanges(10));
+    expect(plan.budget).toMatchObject({ spent: 0, planned: 2, fits: true, method: 'test' });
+  });
+
+  it('--to beyond the remaining budget is refused with exit 1, naming the steps and what is left', () => {
+    expect(() => planReshard({ stream: S, mode: { kind: 'to', target: 16, switchToProvisioned: false }, shards: shards(2), budgetSpent: { spent: 8, method: 'test' } })).toThrow(
+      expect.objectContaining({ exitCode: 1, message: expect.stringMatching(/3 UpdateShardCount calls \(2 → 4 → 8 → 16\).*only 2 of the 10/) }),
+    );
+  });
+
+  it('--split at the middle names the shard; a merge of the two new halves would name "(new shard)"', () => {
+    const open = shards(2);
+    const plan = planReshard({ stream: S, mode: { kind: 'split', shardId: open[0]!.shardId }, shards: open });
+    const mid = open[0]!.start + (open[0]!.end - open[0]!.start + 1n) / 2n;
+    expect(plan.steps).toEqual([
+      { call: 'SplitShard', params: { StreamName: S, ShardToSplit: open[0]!.shardId, NewStartingHashKey: mid.toString() }, description: expect.stringMatching(/^shardId-000000000000 \(50\.00 %\) at \d+ \(25\.00 % of the key space\)$/), op: { type: 'split', at: mid } },
+    ]);
+    expect(plan.after.map((r) => ('shardId' in r ? r.shardId : null))).toEqual([null, null, open[1]!.shardId]);
+  });
+
+  it.each([
+    ['two shards that do not touch', (o: ShardRange[]) => ({ kind: 'merge' as const, shardA: o[0]!.shardId, shardB: o[2]!.shardId }), /not adjacent/],
+    ['a closed shard', (o: ShardRange[]) => ({ kind: 'merge' as const, shardA: 'shardId-000000000009', shardB: o[1]!.shardId }), /closed/],
+    ['an unknown shard', (o: ShardRange[]) => ({ kind: 'split' as const, shardId: `${o[0]!.shardId}9` }), /no shard/],
+    ['a split point outside the shard', (o: ShardRange[]) => ({ kind: 'split' as const, shardId: o[0]!.shardId, at: o[2]!.start }), /--at: .* is not a valid split point/],
+  ])('names the flag and exits 2 for %s', (_name, mode, message) => {
+    const open = shards(3);
+    const all = [...open, closed({ ...open[0]!, shardId: 'shardId-000000000009' })];
+    expect(() => planReshard({ stream: S, mode: mode(open), shards: all })).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringMatching(message) }));
+  });
+
+  it('an on-demand stream: --to with --switch-to-provisioned starts with UpdateStreamMode, anything else is refused', () => {
+    const to = { kind: 'to' as const, target: 4, switchToProvisioned: true };
+    expect(streamModeStep(S, to, { onDemand: true, streamArn: 'arn:x' })).toMatchObject({ call: 'UpdateStreamMode', params: { StreamARN: 'arn:x', StreamMode: 'PROVISIONED' } });
+    expect(streamModeStep(S, to, { onDemand: false })).toBeUndefined();
+    expect(() => streamModeStep(S, { ...to, switchToProvisioned: false }, { onDemand: true })).toThrow(expect.objectContaining({ exitCode: 1, hint: expect.stringMatching(/--switch-to-provisioned/) }));
+    expect(() => streamModeStep(S, { kind: 'rebalance' }, { onDemand: true })).toThrow(/on-demand/);
+  });
+
+  it('after UpdateStreamMode the count steps are planned again from the open count on-demand left', () => {
+    const first = streamModeStep(S, { kind: 'to', target: 8, switchToProvisioned: true }, { onDemand: true, streamArn: 'arn:x' })!;
+    const plan = planReshard({ stream: S, mode: { kind: 'to', target: 8, switchToProvisioned: true }, shards: shards(4), first, budgetSpent: { spent: 0, method: 'test' } });
+    expect(plan.steps.map((s) => s.description)).toEqual([first.description, '4 → 8 shards']);
+    const again = replanCountSteps(plan, 0, 3, 8, S);
+    expect(again.steps.map((s) => s.description)).toEqual([first.description, '3 → 6 shards', '6 → 8 shards']);
+    expect(plan.steps).toHaveLength(2); // the plan it started from is unchanged
+  });
+
+  it('after a missed UpdateShardCount the fix is planned from the map ListShards shows, before the rest of the plan', () => {
+    const plan = planReshard({ stream: S, mode: { kind: 'to', target: 1, switchToProvisioned: false }, shards: shards(4), budgetSpent: { spent: 0, method: 'test' } });
+    expect(plan.steps.map((s) => s.target)).toEqual([2, 1]);
+    // the first call left 3 shards instead of 2: one MergeShards completes it, then 2 → 1 as planned
+    const seen = [shards(4)[0]!, shards(4)[1]!, { ...shards(2)[1]!, shardId: 'shardId-000000000005' }];
+    const again = replanMissedCount(plan, 0, seen, S);
+    expect(again.steps.map((s) => [s.call, s.note ?? ''])).toEqual([
+      ['UpdateShardCount', ''],
+      ['MergeShards', 'completes the missed UpdateShardCount to 2'],
+      ['UpdateShardCount', ''],
+    ]);
+    expect(again.steps[1]!.params).toEqual({ StreamName: S, ShardToMerge: 'shardId-000000000000', AdjacentShardToMerge: 'shardId-000000000001' });
+    expect(plan.steps).toHaveLength(2);
+  });
+
+  it('a planned op resolves to the ids the live map has, and is verified against it', () => {
+    const open = shards(2);
+    expect(resolveOp({ type: 'merge', boundary: open[1]!.start }, open, S)).toEqual({ call: 'MergeShards', params: { StreamName: S, ShardToMerge: open[0]!.shardId, AdjacentShardToMerge: open[1]!.shardId } });
+    expect(() => resolveOp({ type: 'merge', boundary: 5n }, open, S)).toThrow(/the shard map changed/);
+    expect(() => verifyOp({ type: 'split', at: 5n }, open, S)).toThrow(/does not show the change/);
+    expect(() => verifyOp({ type: 'merge', boundary: 5n }, open, S)).not.toThrow();
   });
 });
