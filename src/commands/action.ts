@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { Context, type GlobalOptions } from '../context.js';
 import { Output } from '../render/output.js';
 import { parseEndpointUrl, parseRegion } from '../core/units.js';
+import { NotFoundError, UsageError } from '../errors.js';
 
 export type ActionHandler<O = Record<string, unknown>> = (ctx: Context, args: string[], opts: O, command: Command) => Promise<void>;
 
@@ -41,8 +42,12 @@ export function action<O = Record<string, unknown>>(handler: ActionHandler<O>): 
     const ctx = new Context(out, global);
     current = ctx;
     try {
-      if (global.local && command.name() !== 'local') await ctx.useLocalKinesis();
+      if (global.local && global.endpointUrl) throw new UsageError('--local and --endpoint-url: pass one of them, not both');
       await handler(ctx, command.processedArgs as string[], command.opts() as O, command);
+    } catch (err) {
+      // Under --local a missing stream is not a --region or --profile matter: say what is.
+      const hint = err instanceof NotFoundError && /^stream '/.test(err.message) ? ctx.localNotFoundHint() : undefined;
+      throw hint ? new NotFoundError(err instanceof Error ? err.message : String(err), hint) : err;
     } finally {
       await ctx.close();
       current = undefined;

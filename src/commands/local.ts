@@ -57,6 +57,10 @@ export function register(program: Command): void {
 
         const server = await kl.startKinesisLocal({ port, dataDir });
         ctx.onClose(() => server.stop());
+        // Where `--local` finds this server, and knows to wait for it when it is busy.
+        const state = await import('../local/local-state.js');
+        state.writeLocalRecord({ pid: process.pid, port, endpoint: server.endpoint, startedAt: new Date().toISOString(), dataDir: dataDir ?? null });
+        ctx.onClose(() => state.removeLocalRecord(port));
         const endpoint = server.endpoint;
         const env = { AWS_ENDPOINT_URL: endpoint, AWS_REGION: kl.LOCAL_REGION, AWS_ACCESS_KEY_ID: kl.LOCAL_DUMMY_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: kl.LOCAL_DUMMY_CREDENTIALS.secretAccessKey };
         if (ctx.global.json) {

@@ -146,12 +146,23 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Is a Kinesis server answering at this endpoint? */
-export async function isKinesisLocalUp(endpoint: string): Promise<boolean> {
+/** Is a Kinesis server answering at this endpoint within `timeoutMs`? */
+export async function isKinesisLocalUp(endpoint: string, timeoutMs = 1000): Promise<boolean> {
   try {
-    const res = await fetch(`${endpoint.replace(/\/$/, '')}/healthcheck`, { signal: AbortSignal.timeout(1000) });
+    const res = await fetch(`${endpoint.replace(/\/$/, '')}/healthcheck`, { signal: AbortSignal.timeout(timeoutMs) });
     return res.ok;
   } catch {
     return false;
+  }
+}
+
+/** Asks again until the server answers or `totalMs` has passed (a busy server answers late, or refuses for a moment). */
+export async function waitKinesisLocalUp(endpoint: string, totalMs: number): Promise<boolean> {
+  const deadline = Date.now() + totalMs;
+  for (;;) {
+    const left = deadline - Date.now();
+    if (left <= 0) return false;
+    if (await isKinesisLocalUp(endpoint, Math.min(left, 5_000))) return true;
+    await new Promise((r) => setTimeout(r, Math.min(250, Math.max(0, deadline - Date.now()))));
   }
 }
