@@ -3,7 +3,7 @@
  * The only place that decides an exit code (STYLE.md 7).
  */
 import { Command, CommanderError, Option } from 'commander';
-import { CliError, EXIT } from './errors.js';
+import { AbortError, CliError, EXIT, InterruptedError } from './errors.js';
 import { Output } from './render/output.js';
 import { VERSION } from './version.js';
 import { registerCommands } from './commands/index.js';
@@ -75,7 +75,8 @@ function report(err: unknown, debug: boolean): number {
   }
   const errColor = new Output({ json: false, color: true, quiet: false, debug }).errColor;
   if (err instanceof CliError) {
-    process.stderr.write(`${errColor.red('error:')} ${err.message}\n`);
+    // Declining or stopping is the user's choice, not a failure: no "error:" in front.
+    process.stderr.write(err instanceof AbortError || err instanceof InterruptedError ? `${err.message}\n` : `${errColor.red('error:')} ${err.message}\n`);
     if (err.hint) process.stderr.write(`${errColor.dim(`hint: ${err.hint}`)}\n`);
     if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
     return err.exitCode;

@@ -9,6 +9,8 @@ export const EXIT = {
   checkFailed: 3,
   notFound: 4,
   auth: 5,
+  /** Stopped by Ctrl-C (128 + SIGINT, as shells report it). */
+  interrupted: 130,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -59,9 +61,16 @@ export class AwsCallError extends CliError {
   }
 }
 
-/** The user declined a confirmation prompt. Exit 1, nothing was changed. */
+/** The user declined a confirmation prompt (exit 1), or pressed Ctrl-C at it (exit 130). Nothing was changed. */
 export class AbortError extends CliError {
-  constructor(message = 'aborted: nothing was changed') {
-    super(message, EXIT.failure);
+  constructor(message = 'aborted: nothing was changed', exitCode: ExitCode = EXIT.failure) {
+    super(message, exitCode);
+  }
+}
+
+/** Ctrl-C while changes were being applied: the message says what was applied and what was not. Exit 130. */
+export class InterruptedError extends CliError {
+  constructor(message: string, hint?: string) {
+    super(message, EXIT.interrupted, hint);
   }
 }

@@ -65,6 +65,16 @@ async function run(ctx: Context, _args: string[], opts: ProvisionFlags): Promise
   if (!opts.printPolicies) svc.checkRoleSources(cfg, createRoles);
   const clients = await ctx.aws();
   if (opts.printPolicies) return view.renderPolicies(ctx.out, await svc.provisionPolicies(cfg, clients));
+  // The first Ctrl-C while applying stops after the step under way and says what was applied. The listener
+  // leaves only after that signal is handled (ora's exit hook re-raises a SIGINT it sees alone), so a second
+  // Ctrl-C ends the process the default way.
+  const interrupt = new AbortController();
+  const onSigint = () => {
+    interrupt.abort();
+    setImmediate(() => process.off('SIGINT', onSigint));
+  };
+  process.on('SIGINT', onSigint);
+  ctx.onClose(() => void process.off('SIGINT', onSigint));
   const result = await svc.provision(
     {
       cfg,
@@ -75,6 +85,7 @@ async function run(ctx: Context, _args: string[], opts: ProvisionFlags): Promise
       yes: Boolean(opts.yes),
       testConnection: Boolean(opts.testConnection),
       showPlan: (actions) => view.renderActions(ctx.out, actions),
+      signal: interrupt.signal,
     },
     clients,
     ctx.host,

@@ -4,7 +4,7 @@
  * or refuses to because there is no terminal to ask on.
  */
 import type { ConfirmOptions, Host, Spinner } from '../services/host.js';
-import { AbortError, UsageError } from '../errors.js';
+import { AbortError, EXIT, UsageError } from '../errors.js';
 import type { Output } from './output.js';
 
 export class OutputHost implements Host {
@@ -39,8 +39,8 @@ export class OutputHost implements Host {
     try {
       return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
     } catch (err) {
-      // readline rejects the question with an AbortError on Ctrl-C.
-      if ((err as Error).name === 'AbortError') throw new AbortError();
+      // readline rejects the question with an AbortError on Ctrl-C: not an error, nothing was changed.
+      if ((err as Error).name === 'AbortError') throw new AbortError('aborted, nothing changed', EXIT.interrupted);
       throw err;
     } finally {
       rl.close();

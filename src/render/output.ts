@@ -97,7 +97,8 @@ export class Output {
       };
     }
     const { default: ora } = await import('ora');
-    const s = ora({ text, stream: this.stderr, isEnabled: true }).start();
+    // discardStdin off: ora's discarder puts stdin in raw mode without reading it, so Ctrl-C never became SIGINT.
+    const s = ora({ text, stream: this.stderr, isEnabled: true, discardStdin: false }).start();
     return {
       get text() {
         return s.text;

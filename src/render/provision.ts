@@ -22,7 +22,14 @@ export function renderActions(out: Output, actions: PlannedAction[]): void {
 /** The outcome: the JSON report, or the closing line. */
 export function renderProvision(out: Output, r: ProvisionResult): void {
   if (out.json) {
-    out.document({ dryRun: r.dryRun, actions: r.actions.map(publicAction), applied: r.applied, ...(r.failed ? { failed: { ...publicAction(r.failed.action), error: r.failed.error } } : {}) });
+    const i = r.interrupted;
+    out.document({
+      dryRun: r.dryRun,
+      actions: r.actions.map(publicAction),
+      applied: r.applied,
+      ...(r.failed ? { failed: { ...publicAction(r.failed.action), error: r.failed.error } } : {}),
+      ...(i ? { interrupted: { applied: i.applied.map(publicAction), partlyApplied: i.partly ? publicAction(i.partly) : null, notApplied: i.notApplied.map(publicAction) } } : {}),
+    });
     return;
   }
   if (r.dryRun || r.error) return;

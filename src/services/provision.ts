@@ -12,7 +12,7 @@ import { checkRoleSources, rolePolicies, type RolePolicies } from '../core/provi
 import { initialKnown, type PlannedAction } from '../core/provision/model.js';
 import type { Known } from '../core/provision/values.js';
 import type { PipelineConfig } from '../core/pipeline-schema.js';
-import { AbortError, CheckFailedError, CliError, UsageError, type ExitCode } from '../errors.js';
+import { AbortError, CheckFailedError, CliError, InterruptedError, UsageError, type ExitCode } from '../errors.js';
 
 export { checkRoleSources };
 import type { Host } from './host.js';
@@ -33,6 +33,8 @@ export interface ProvisionOptions {
   showPlan?: (actions: PlannedAction[]) => void;
   wait?: WaitOptions;
   sleep?: (ms: number) => Promise<void>;
+  /** Ctrl-C: no new step starts, the one under way stops at its next wait. */
+  signal?: AbortSignal;
 }
 
 export interface ProvisionResult {
@@ -44,6 +46,8 @@ export interface ProvisionResult {
   changes: number;
   /** The step that failed, and why. */
   failed?: { action: PlannedAction; error: string };
+  /** Stopped by Ctrl-C: what was applied, the step it stopped in (partly applied), and what was not. */
+  interrupted?: { applied: PlannedAction[]; partly?: PlannedAction; notApplied: PlannedAction[] };
   /** The error the command ends with, after the result is shown (check failed, drift, a failed step). */
   error?: CliError;
 }
@@ -98,7 +102,7 @@ export async function provision(opts: ProvisionOptions, clients: ProvisionClient
     if (opts.check && differ > 0) result.error = new CheckFailedError(`${differ} of ${actions.length} resources differ from ${opts.configPath}`);
     return result;
   }
-  const ctx: ApplyContext = { clients, known, wait: opts.wait ?? DEFAULT_WAIT, sleep: opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))) };
+  const ctx: ApplyContext = { clients, known, wait: opts.wait ?? DEFAULT_WAIT, sleep: interruptible(opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))), opts.signal), ...(opts.signal ? { signal: opts.signal } : {}) };
   if (toApply === 0) {
     if (opts.testConnection && opts.cfg.dms) {
       const failed = await runTestConnection(opts.cfg, ctx, host);
@@ -120,7 +124,8 @@ export async function provision(opts: ProvisionOptions, clients: ProvisionClient
   if (!confirmed) throw new AbortError();
 
   const failed = await applyActions(opts, actions, ctx, host);
-  if (failed) return withFailure(result, failed);
+  if (failed instanceof ProvisionStepError) return withFailure(result, failed);
+  if (failed) return withInterruption(result, failed);
   result.applied = true;
   if (drift.length) result.error = driftError('applied, but ');
   return result;
@@ -132,16 +137,58 @@ function withFailure(result: ProvisionResult, err: ProvisionStepError): Provisio
   return result;
 }
 
-/** Applies each action in order, with a progress line each; stops at the first failure. */
-async function applyActions(opts: ProvisionOptions, actions: PlannedAction[], ctx: ApplyContext, host: Host): Promise<ProvisionStepError | undefined> {
-  for (const action of actions) {
-    if (action.action === 'none' || action.action === 'drift') continue;
+/** A sleep that ends at once, with an error, when the signal fires. */
+function interruptible(sleep: (ms: number) => Promise<void>, signal: AbortSignal | undefined): (ms: number) => Promise<void> {
+  if (!signal) return sleep;
+  return (ms) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal.aborted) return reject(new Interrupted());
+      const onAbort = () => reject(new Interrupted());
+      signal.addEventListener('abort', onAbort, { once: true });
+      void sleep(ms).then(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, reject);
+    });
+}
+
+class Interrupted extends Error {
+  constructor() {
+    super('interrupted');
+  }
+}
+
+type Interruption = NonNullable<ProvisionResult['interrupted']>;
+
+function withInterruption(result: ProvisionResult, i: Interruption): ProvisionResult {
+  const name = (a: PlannedAction) => `${a.action} ${a.resource} ${a.name}`;
+  result.interrupted = i;
+  const parts = [
+    `applied ${i.applied.length} of ${result.changes} change${result.changes === 1 ? '' : 's'}${i.applied.length ? ` (${i.applied.map(name).join(', ')})` : ''}`,
+    ...(i.partly ? [`stopped during ${name(i.partly)} (partly applied)`] : []),
+    ...(i.notApplied.length ? [`not applied: ${i.notApplied.map(name).join(', ')}`] : []),
+  ];
+  result.error = new InterruptedError(`interrupted (Ctrl-C): ${parts.join('; ')}`, 'nothing is rolled back; a re-run of cdcpipe provision converges from what exists');
+  return result;
+}
+
+/** Applies each action in order, with a progress line each; stops at the first failure or at Ctrl-C. */
+async function applyActions(opts: ProvisionOptions, actions: PlannedAction[], ctx: ApplyContext, host: Host): Promise<ProvisionStepError | Interruption | undefined> {
+  const todo = actions.filter((a) => a.action !== 'none' && a.action !== 'drift');
+  const applied: PlannedAction[] = [];
+  for (const [i, action] of todo.entries()) {
+    if (opts.signal?.aborted) return { applied, notApplied: todo.slice(i) };
     const text = `${action.action} ${action.resource} ${action.name}`;
     const progress = await host.progress(text);
     try {
       ctx.known = { ...ctx.known, ...(await rowOf(action.resource).apply(ctx, action)) };
       progress.succeed(`${text}: ${action.detail}`);
+      applied.push(action);
     } catch (err) {
+      if (opts.signal?.aborted) {
+        progress.fail(`${text}: interrupted`);
+        return { applied, partly: action, notApplied: todo.slice(i + 1) };
+      }
       progress.fail(`${text}: ${toCliError(err).message}`);
       return new ProvisionStepError(action, err);
     }

@@ -35,6 +35,8 @@ export interface ApplyContext {
   sleep: (ms: number) => Promise<void>;
   /** The reason a step is waiting (shown on its progress line). */
   onWait?: (reason: string) => void;
+  /** Ctrl-C: a step with several calls stops before its next one. */
+  signal?: AbortSignal;
 }
 
 export interface ReadResult<O> {

@@ -76,6 +76,7 @@ async function applyStream(ctx: ApplyContext, action: PlannedAction): Promise<Kn
   const waitActive = () =>
     waitForStreamActive(kinesis, action.name, { minDelayMs: ctx.wait.minDelaySeconds * 1000, maxDelayMs: ctx.wait.maxDelaySeconds * 1000, timeoutMs: ctx.wait.maxWaitSeconds * 1000, sleep: ctx.sleep });
   for (const call of calls) {
+    if (ctx.signal?.aborted) throw new Error('interrupted');
     await send(kinesis, resolve(call, known) as StreamCall);
     // Each call puts the stream in CREATING or UPDATING; the next one is refused until it is ACTIVE again.
     const summary = await waitActive();
