@@ -1,5 +1,5 @@
 /** What every command's action receives: the output policy, the global options and lazy AWS clients. */
-import type { AwsClients } from './aws/clients.js';
+import type { AwsClients, ServiceKey } from './aws/clients.js';
 import type { Output } from './render/output.js';
 import { OutputHost } from './render/host.js';
 import type { Host } from './services/host.js';
@@ -44,7 +44,7 @@ export class Context {
     // --local finds or starts its server only now, after every flag was checked (a usage error starts nothing).
     if (this.global.local && !this.local) await this.useLocalKinesis();
     if (!this.clients) {
-      const { AwsClients } = await import('./aws/clients.js');
+      const { AwsClients, SERVICE_ENV_IDS } = await import('./aws/clients.js');
       this.clients = new AwsClients({
         region: this.global.region ?? this.local?.region,
         profile: this.local ? undefined : this.global.profile,
@@ -52,7 +52,7 @@ export class Context {
         // --local sends Kinesis calls to the local server; other services have no local server and
         // get only the placeholder credentials, so a real account is never called with them.
         env: this.local ? { ...this.env, AWS_ENDPOINT_URL_KINESIS: this.local.endpoint } : this.env,
-        ...(this.local ? { credentials: this.local.credentials } : {}),
+        ...(this.local ? { credentials: this.local.credentials, unavailable: this.localUnavailable(SERVICE_ENV_IDS) } : {}),
         log: this.global.debug ? (line) => this.out.debug(line) : undefined,
       });
     }
@@ -90,6 +90,16 @@ export class Context {
     }
     this.local = { endpoint, credentials: { ...kl.LOCAL_DUMMY_CREDENTIALS }, region: kl.LOCAL_REGION };
     return endpoint;
+  }
+
+  /** --local: the services the local server does not serve, unless AWS_ENDPOINT_URL_<SERVICE> names a server for one. */
+  private localUnavailable(ids: Record<ServiceKey, string>) {
+    const services = (Object.keys(ids) as ServiceKey[]).filter((s) => s !== 'kinesis' && !this.env[`AWS_ENDPOINT_URL_${ids[s]}`]);
+    return {
+      services: new Set(services),
+      why: 'not served by the local server (--local serves Kinesis only)',
+      hint: 'drop --local to use AWS, or set AWS_ENDPOINT_URL_<SERVICE> to a server that serves it (LocalStack, moto)',
+    };
   }
 
   /** --local: the hint for a stream that is not there, which --region and --profile cannot fix. */

@@ -29,6 +29,8 @@ export interface AwsSettings {
   maxAttempts?: number;
   /** Static credentials instead of the SDK's default chain (--local's placeholders for a local server). */
   credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Services with no server to talk to (--local serves Kinesis only): asking for one is a clear error. */
+  unavailable?: { services: ReadonlySet<ServiceKey>; why: string; hint: string };
 }
 
 /** Service ids as used by AWS_ENDPOINT_URL_<SERVICE> (the SDK's serviceId, upper-cased, spaces → _). */
@@ -138,6 +140,11 @@ export class AwsClients {
   }
 
   private async build(service: ServiceKey, make: (cfg: Record<string, unknown>) => Promise<AnyClient>): Promise<AnyClient> {
+    const off = this.settings.unavailable;
+    if (off?.services.has(service)) {
+      const { AwsCallError } = await import('../errors.js');
+      throw new AwsCallError(`${SERVICE_LABELS[service]}: ${off.why}`, off.hint.replace('<SERVICE>', SERVICE_ENV_IDS[service]));
+    }
     const endpoint = resolveEndpoint(service, this.settings);
     const region = resolveRegion(this.settings) ?? (endpoint ? 'us-east-1' : undefined);
     const cfg: Record<string, unknown> = {
@@ -156,10 +163,45 @@ export class AwsClients {
       cfg.requestHandler = new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 0 });
     }
     const client = await make(cfg);
+    addErrorContext(client, service);
     const log = this.settings.log;
     if (log) addCallLog(client, service, log);
     return client;
   }
+}
+
+/** How the services are named in messages. */
+export const SERVICE_LABELS: Record<ServiceKey, string> = {
+  kinesis: 'Kinesis',
+  dms: 'DMS',
+  firehose: 'Firehose',
+  cloudwatch: 'CloudWatch',
+  dynamodb: 'DynamoDB',
+  pricing: 'the AWS Price List API',
+  iam: 'IAM',
+};
+
+/**
+ * Puts the service and the endpoint a failed call went to on its error (`$cdcpipe`), so an unreachable
+ * endpoint, or one that answers with something other than AWS JSON, is reported by name (src/aws/errors.ts).
+ * Only the scheme, host and port of the URL are kept: never a path, query or header.
+ */
+function addErrorContext(client: AnyClient, service: ServiceKey): void {
+  const where = (next: (args: unknown) => Promise<unknown>, context: Record<string, unknown>) => async (args: unknown) => {
+    const req = (args as { request?: { protocol?: string; hostname?: string; port?: number } }).request;
+    if (req?.hostname) context.cdcpipeEndpoint = `${req.protocol ?? 'https:'}//${req.hostname}${req.port ? `:${req.port}` : ''}`;
+    return next(args);
+  };
+  const annotate = (next: (args: unknown) => Promise<unknown>, context: Record<string, unknown>) => async (args: unknown) => {
+    try {
+      return await next(args);
+    } catch (err) {
+      if (err && typeof err === 'object') Object.assign(err, { $cdcpipe: { service: SERVICE_LABELS[service], endpoint: context.cdcpipeEndpoint } });
+      throw err;
+    }
+  };
+  client.middlewareStack.add(where as never, { step: 'finalizeRequest', name: 'cdcpipeEndpointOfCall', priority: 'low' } as never);
+  client.middlewareStack.add(annotate as never, { step: 'initialize', name: 'cdcpipeErrorContext', priority: 'high' } as never);
 }
 
 /**

@@ -26,6 +26,30 @@ interface SdkErrorLike {
   message?: string;
   $metadata?: { httpStatusCode?: number; requestId?: string };
   code?: string;
+  /** Set by the client factory: which service and endpoint the failed call went to. */
+  $cdcpipe?: { service: string; endpoint?: string };
+}
+
+const UNREACHABLE = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET']);
+
+/** An endpoint that cannot be reached, or that answers with something other than AWS JSON: name the service and where. */
+function endpointProblem(e: SdkErrorLike, prefix: string): CliError | undefined {
+  const where = e.$cdcpipe;
+  if (!where) return undefined;
+  const at = where.endpoint ? ` at ${where.endpoint}` : '';
+  if (UNREACHABLE.has(e.code ?? '')) {
+    return new AwsCallError(
+      `${prefix}${where.service}${at} is not reachable (${e.code}: ${e.message ?? ''})`,
+      e.code === 'ECONNREFUSED' ? 'nothing is listening there: check --endpoint-url / AWS_ENDPOINT_URL[_<SERVICE>]' : 'check the network, --region, and any AWS_ENDPOINT_URL[_<SERVICE>] setting',
+    );
+  }
+  if (e.name === 'SyntaxError' || /Deserialization error/.test(e.message ?? '')) {
+    return new AwsCallError(
+      `${prefix}${where.service}${at} answered with something that is not an AWS answer (HTTP ${e.$metadata?.httpStatusCode ?? '?'}, ${(e.message ?? '').split('\n')[0]})`,
+      'that endpoint is not this AWS service: check --endpoint-url / AWS_ENDPOINT_URL[_<SERVICE>] (a local server may serve only some services)',
+    );
+  }
+  return undefined;
 }
 
 export function isAwsError(err: unknown, ...names: string[]): boolean {
@@ -51,6 +75,8 @@ export function toCliError(err: unknown, what?: string): CliError {
         : 'check AWS_PROFILE/--profile, your credentials, and that the IAM policy allows this call',
     );
   }
+  const problem = endpointProblem(e, prefix);
+  if (problem) return problem;
   if (/Region is missing/i.test(e.message ?? '')) {
     return new AwsCallError(`${prefix}no AWS region configured`, 'pass --region, set AWS_REGION, or set a region in your profile');
   }

@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { Context } from '../context.js';
 import type { PipelineConfig } from '../core/pipeline-schema.js';
-import { parseEnumFlag } from '../core/units.js';
+import { parseEnumFlag, parseEnumListFlag } from '../core/units.js';
+import { SECTIONS, type Section } from '../core/provision/model.js';
 import { action, examples } from './action.js';
 
 interface ProvisionFlags {
@@ -17,6 +18,7 @@ interface ProvisionFlags {
   createRoles?: boolean;
   printPolicies?: boolean;
   emit?: string;
+  only?: string;
 }
 
 export function register(program: Command): void {
@@ -32,6 +34,7 @@ export function register(program: Command): void {
     .option('--create-roles', 'create the DMS and Firehose IAM roles (least privilege) instead of taking their ARNs from the file')
     .option('--print-policies', 'print the least-privilege IAM policies the DMS and Firehose roles need, and stop')
     .option('--emit <format>', 'print the pipeline as a template instead of provisioning it: cloudformation')
+    .option('--only <sections>', 'plan and apply only these sections of the file: stream,dms,firehose,alarms (the stream is still read)')
     .addHelpText(
       'after',
       examples(
@@ -41,6 +44,7 @@ export function register(program: Command): void {
         'cdcpipe provision --check            # CI: exit 3 when AWS differs from the file',
         'cdcpipe provision --print-policies',
         'cdcpipe provision --emit cloudformation > pipeline.cfn.yaml',
+        'cdcpipe provision --only stream,alarms --dry-run'
       ),
     )
     .action(action<ProvisionFlags>(run));
@@ -56,13 +60,15 @@ async function run(ctx: Context, _args: string[], opts: ProvisionFlags): Promise
     else ctx.out.result(`wrote ${path}: edit it, then run cdcpipe provision --dry-run`);
     return;
   }
+  const only = opts.only !== undefined ? parseEnumListFlag('--only', opts.only, SECTIONS) : undefined;
   const cfg = await loadConfig(opts.config);
+  const sections = localSections(ctx, cfg, only);
   if (opts.emit !== undefined) {
     parseEnumFlag('--emit', opts.emit, ['cloudformation'] as const);
     return view.renderTemplate(ctx.out, svc.provisionTemplate(cfg));
   }
   const createRoles = Boolean(opts.createRoles);
-  if (!opts.printPolicies) svc.checkRoleSources(cfg, createRoles);
+  if (!opts.printPolicies) svc.checkRoleSources(cfg, createRoles, sections);
   const clients = await ctx.aws();
   if (opts.printPolicies) return view.renderPolicies(ctx.out, await svc.provisionPolicies(cfg, clients));
   // The first Ctrl-C while applying stops after the step under way and says what was applied. The listener
@@ -78,6 +84,7 @@ async function run(ctx: Context, _args: string[], opts: ProvisionFlags): Promise
   const result = await svc.provision(
     {
       cfg,
+      ...(sections ? { sections } : {}),
       configPath: opts.config,
       createRoles,
       dryRun: Boolean(opts.dryRun || opts.check),
@@ -92,6 +99,18 @@ async function run(ctx: Context, _args: string[], opts: ProvisionFlags): Promise
   );
   view.renderProvision(ctx.out, result);
   if (result.error) throw result.error;
+}
+
+/** --only, and under --local only what the local server serves (Kinesis), with a note naming what is skipped. */
+function localSections(ctx: Context, cfg: PipelineConfig, only: Section[] | undefined): ReadonlySet<Section> | undefined {
+  const wanted = new Set<Section>(only ?? SECTIONS);
+  if (ctx.global.local) {
+    const skipped = SECTIONS.filter((s) => s !== 'stream' && wanted.has(s) && cfg[s] !== undefined);
+    if (skipped.length) ctx.host.info(`--local: the local server serves Kinesis only; skipping ${skipped.join(', ')} (pass --only stream to plan the stream alone)`);
+    wanted.clear();
+    if (!only || only.includes('stream')) wanted.add('stream');
+  }
+  return only || ctx.global.local ? wanted : undefined;
 }
 
 async function loadConfig(path: string): Promise<PipelineConfig> {

@@ -9,7 +9,7 @@ import { endpointModel } from '../core/provision/dms-endpoint.js';
 import { replicationConfigModel, taskModel } from '../core/provision/dms-task.js';
 import { firehoseModel } from '../core/provision/firehose.js';
 import { roleModel } from '../core/provision/iam.js';
-import type { DesiredOptions, PlannedAction, ResourceKind, ResourceModel } from '../core/provision/model.js';
+import type { DesiredOptions, PlannedAction, ResourceKind, ResourceModel, Section } from '../core/provision/model.js';
 import { streamModel } from '../core/provision/stream.js';
 import type { Known } from '../core/provision/values.js';
 import type { PipelineConfig } from '../core/pipeline-schema.js';
@@ -25,6 +25,7 @@ import { streamAdapter } from '../aws/provision/stream.js';
 /** One row, its desired and observed types hidden behind the steps the service runs. */
 export interface ResourceRow {
   kind: ResourceKind;
+  sections: readonly Section[];
   warnings(cfg: PipelineConfig): string[];
   /** Reads the kind's resources and plans them; returns the actions and what the reads learned. */
   readAndPlan(cfg: PipelineConfig, opts: DesiredOptions, clients: ProvisionClients, known: Known): Promise<{ actions: PlannedAction[]; known: Known }>;
@@ -36,6 +37,7 @@ export interface ResourceRow {
 function row<D, O>(model: ResourceModel<D, O>, adapter: ResourceAdapter<D, O>): ResourceRow {
   return {
     kind: model.kind,
+    sections: model.sections,
     warnings: (cfg) => model.warnings?.(cfg) ?? [],
     async readAndPlan(cfg, opts, clients, known) {
       const desired = model.desired(cfg, opts);

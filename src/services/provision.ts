@@ -9,7 +9,7 @@ import { toCliError } from '../aws/errors.js';
 import { buildCloudFormation, type CloudFormationResult } from '../core/provision/cloudformation.js';
 import { endpointId } from '../core/provision/dms-endpoint.js';
 import { checkRoleSources, rolePolicies, type RolePolicies } from '../core/provision/iam.js';
-import { initialKnown, type PlannedAction } from '../core/provision/model.js';
+import { initialKnown, type PlannedAction, type Section } from '../core/provision/model.js';
 import type { Known } from '../core/provision/values.js';
 import type { PipelineConfig } from '../core/pipeline-schema.js';
 import { AbortError, CheckFailedError, CliError, InterruptedError, UsageError, type ExitCode } from '../errors.js';
@@ -20,6 +20,8 @@ import { PROVISION_TABLE, rowOf } from './provision-table.js';
 
 export interface ProvisionOptions {
   cfg: PipelineConfig;
+  /** --only: the sections to plan and apply (default all). The stream is read in any case: others need its ARN. */
+  sections?: ReadonlySet<Section>;
   /** The file's path, for messages. */
   configPath: string;
   createRoles: boolean;
@@ -71,14 +73,19 @@ export class ProvisionStepError extends Error {
 }
 
 /** Reads every resource in table order and plans it; the DMS start comes last. */
-export async function planPipeline(cfg: PipelineConfig, createRoles: boolean, clients: ProvisionClients): Promise<{ actions: PlannedAction[]; warnings: string[]; known: Known }> {
+export async function planPipeline(cfg: PipelineConfig, createRoles: boolean, clients: ProvisionClients, sections?: ReadonlySet<Section>): Promise<{ actions: PlannedAction[]; warnings: string[]; known: Known }> {
   let known = initialKnown(cfg, await clients.region());
   const actions: PlannedAction[] = [];
   const warnings: string[] = [];
+  const selected = (row: { sections: readonly Section[] }) => !sections || row.sections.some((s) => sections.has(s));
   for (const row of PROVISION_TABLE) {
-    const planned = await row.readAndPlan(cfg, { createRoles }, clients, known);
-    actions.push(...planned.actions);
-    warnings.push(...row.warnings(cfg));
+    // The stream is read even when not selected: the other resources' requests need its ARN.
+    if (!selected(row) && row.kind !== 'kinesis-stream') continue;
+    const planned = await row.readAndPlan(cfg, { createRoles, ...(sections ? { sections } : {}) }, clients, known);
+    if (selected(row)) {
+      actions.push(...planned.actions);
+      warnings.push(...row.warnings(cfg));
+    }
     known = planned.known;
   }
   return { actions: [...actions.filter((a) => !a.last), ...actions.filter((a) => a.last)], warnings, known };
@@ -86,9 +93,11 @@ export async function planPipeline(cfg: PipelineConfig, createRoles: boolean, cl
 
 const changes = (actions: PlannedAction[]) => actions.filter((a) => a.action === 'create' || a.action === 'update' || a.action === 'start').length;
 
-export async function provision(opts: ProvisionOptions, clients: ProvisionClients, host: Host): Promise<ProvisionResult> {
-  checkRoleSources(opts.cfg, opts.createRoles);
-  const { actions, warnings, known } = await planPipeline(opts.cfg, opts.createRoles, clients);
+export async function provision(options: ProvisionOptions, clients: ProvisionClients, host: Host): Promise<ProvisionResult> {
+  // The connection test belongs to the DMS section.
+  const opts = { ...options, testConnection: options.testConnection && (!options.sections || options.sections.has('dms')) };
+  checkRoleSources(opts.cfg, opts.createRoles, opts.sections);
+  const { actions, warnings, known } = await planPipeline(opts.cfg, opts.createRoles, clients, opts.sections);
   for (const w of warnings) host.warn(w);
   opts.showPlan?.(actions);
   const toApply = changes(actions);

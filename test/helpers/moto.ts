@@ -119,3 +119,17 @@ export async function startMoto(): Promise<Moto> {
     },
   };
 }
+
+let skipSaid = false;
+
+/**
+ * Whether this run may use moto. Without it the moto tests are skipped with one visible line; with
+ * CDCPIPE_REQUIRE_MOTO=1 (set by .ci/run) a missing moto fails the run instead of skipping silently.
+ */
+export function motoTestsEnabled(): boolean {
+  if (motoAvailable()) return true;
+  if (process.env.CDCPIPE_REQUIRE_MOTO === '1') throw new Error("moto is required here (CDCPIPE_REQUIRE_MOTO=1) but not installed: pip install 'moto[server]'");
+  if (!skipSaid) process.stderr.write("skipped: moto not installed (pip install 'moto[server]')\n");
+  skipSaid = true;
+  return false;
+}

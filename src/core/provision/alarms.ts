@@ -180,6 +180,7 @@ function alarmTemplate(d: DesiredAlarm): CfnPart {
 
 export const alarmModel: ResourceModel<DesiredAlarm, AlarmSpec> = {
   kind: 'cloudwatch-alarm',
+  sections: ['alarms'],
   desired: desiredAlarms,
   plan: planAlarm,
   cloudFormation: alarmTemplate,

@@ -66,6 +66,7 @@ function planEndpoint(d: DesiredEndpoint, observed: ObservedEndpoint | null, kno
 
 export const endpointModel: ResourceModel<DesiredEndpoint, ObservedEndpoint> = {
   kind: 'dms-endpoint',
+  sections: ['dms'],
   desired: (cfg) => {
     if (!cfg.dms) return [];
     const tags = tagList(cfg.tags);

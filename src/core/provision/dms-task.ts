@@ -263,6 +263,7 @@ function planReplicationStart(d: DesiredReplication, rc: ObservedReplicationConf
 
 export const taskModel: ResourceModel<DesiredReplication, ObservedTask> = {
   kind: 'dms-task',
+  sections: ['dms'],
   desired: (cfg) => desiredReplication(cfg, false),
   plan: planTask,
   cloudFormation: (d) => ({
@@ -288,6 +289,7 @@ export const taskModel: ResourceModel<DesiredReplication, ObservedTask> = {
 
 export const replicationConfigModel: ResourceModel<DesiredReplication, ObservedReplicationConfig> = {
   kind: 'dms-replication-config',
+  sections: ['dms'],
   desired: (cfg) => desiredReplication(cfg, true),
   plan: planReplicationConfig,
   cloudFormation: (d) => ({

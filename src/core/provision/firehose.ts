@@ -98,6 +98,7 @@ function planFirehose(d: DesiredFirehose, observed: ObservedFirehose | null, kno
 
 export const firehoseModel: ResourceModel<DesiredFirehose, ObservedFirehose> = {
   kind: 'firehose',
+  sections: ['firehose'],
   desired: (cfg) => {
     const f = cfg.firehose;
     if (!f) return [];

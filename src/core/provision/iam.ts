@@ -6,7 +6,7 @@
 import { UsageError } from '../../errors.js';
 import { IAM_ROLE_NAME_MAX_CHARS } from '../limits.js';
 import type { PipelineConfig } from '../pipeline-schema.js';
-import { canonicalJson, tagList, type PlannedAction, type ResourceModel } from './model.js';
+import { canonicalJson, tagList, type PlannedAction, type ResourceModel, type Section } from './model.js';
 import { asJson, join, output, resolve, tryResolve, UnresolvedOutput, type Known, type Resolved, type Value } from './values.js';
 
 export type RoleKind = 'dms' | 'firehose';
@@ -157,12 +157,13 @@ export function predictStreamArn(stream: string, known: Known): Known {
 }
 
 /** Role ARNs must come from the file unless --create-roles. */
-export function checkRoleSources(cfg: PipelineConfig, createRoles: boolean): void {
+export function checkRoleSources(cfg: PipelineConfig, createRoles: boolean, sections?: ReadonlySet<Section>): void {
   if (createRoles) return;
-  if (cfg.dms && !cfg.dms.serviceAccessRoleArn) {
+  const planned = (s: Section) => !sections || sections.has(s);
+  if (cfg.dms && planned('dms') && !cfg.dms.serviceAccessRoleArn) {
     throw new UsageError('dms.serviceAccessRoleArn: required unless --create-roles: expected the ARN of a role DMS can assume to write to the stream', 'run with --print-policies to see the policy that role needs');
   }
-  if (cfg.firehose && !cfg.firehose.roleArn) {
+  if (cfg.firehose && planned('firehose') && !cfg.firehose.roleArn) {
     throw new UsageError('firehose.roleArn: required unless --create-roles: expected the ARN of a role Firehose can assume', 'run with --print-policies to see the policy that role needs');
   }
 }
@@ -227,6 +228,7 @@ function planRole(d: DesiredRole, observed: ObservedRole | null, known: Known): 
 
 export const roleModel: ResourceModel<DesiredRole, ObservedRole> = {
   kind: 'iam-role',
-  desired: (cfg, opts) => desiredRoles(cfg, opts.createRoles),
+  sections: ['dms', 'firehose'],
+  desired: (cfg, opts) => desiredRoles(cfg, opts.createRoles).filter((r) => !opts.sections || opts.sections.has(r.kind)),
   plan: planRole,
 };

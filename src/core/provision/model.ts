@@ -24,14 +24,22 @@ export interface PlannedAction<R = unknown> {
   last?: boolean;
 }
 
+/** The sections of a pipeline file, as `provision --only` names them. */
+export const SECTIONS = ['stream', 'dms', 'firehose', 'alarms'] as const;
+export type Section = (typeof SECTIONS)[number];
+
 export interface DesiredOptions {
   /** --create-roles: cdcpipe owns the IAM roles the file does not name. */
   createRoles: boolean;
+  /** --only: the sections to plan (default all). */
+  sections?: ReadonlySet<Section>;
 }
 
 /** The pure half of one resource kind. D: what one resource of the file wants; O: what AWS has. */
 export interface ResourceModel<D, O> {
   kind: ResourceKind;
+  /** The file sections its resources belong to (the roles serve dms and firehose). */
+  sections: readonly Section[];
   /** The resources of this kind the file asks for (none when it has no such section). */
   desired(cfg: PipelineConfig, opts: DesiredOptions): D[];
   /** What to do, from what the file wants and what AWS has (null: it does not exist). */

@@ -210,6 +210,7 @@ function planStream(d: DesiredStream, observed: ObservedStream | null): PlannedA
 
 export const streamModel: ResourceModel<DesiredStream, ObservedStream> = {
   kind: 'kinesis-stream',
+  sections: ['stream'],
   desired: (cfg) => [desiredStream(cfg)],
   plan: (d, observed) => planStream(d, observed),
   cloudFormation: (d) => ({
