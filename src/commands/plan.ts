@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { action, examples } from './action.js';
 import { addLoadOptions, parseLoadFlags, type LoadFlags } from './capacity-options.js';
 import { planCapacity, planMonthlyCost } from '../core/capacity.js';
-import { loadBundledPriceTable, resolvePriceRegion } from '../prices/price-table.js';
+import { DEFAULT_PRICE_REGION, loadBundledPriceTable, resolvePriceRegion, unknownPriceTable } from '../prices/price-table.js';
 import { printPlan } from '../render/plan.js';
 
 export function register(program: Command): void {
@@ -21,12 +21,18 @@ export function register(program: Command): void {
     .action(
       action<LoadFlags>(async (ctx, _args, opts) => {
         const input = parseLoadFlags(opts);
-        // The Kinesis cost lines use the region's bundled prices; `cost` prices the whole pipeline.
-        const { region, warning } = resolvePriceRegion(ctx.global.region, ctx.env);
+        // The Kinesis cost lines use the region's bundled prices; `cost` prices the whole pipeline. Sizing
+        // needs no price: a region without a bundled table is sized anyway and its cost left out.
+        const { region, warning } = resolvePriceRegion(ctx.global.region, ctx.env, { otherSource: true });
         if (warning) ctx.host.warn(warning);
-        const table = loadBundledPriceTable(region)!;
-        const plan = planCapacity(input, table.kinesis);
-        printPlan(ctx.out, { plan, cost: planMonthlyCost(plan, table), table, region });
+        const bundled = loadBundledPriceTable(region);
+        const table = bundled ?? unknownPriceTable(loadBundledPriceTable(DEFAULT_PRICE_REGION)!, region);
+        // The capacity-mode comparison is a ratio of prices: without the region's, us-east-1's decide it.
+        const plan = planCapacity(input, (bundled ?? loadBundledPriceTable(DEFAULT_PRICE_REGION)!).kinesis);
+        const cost = planMonthlyCost(plan, table);
+        if (!bundled) plan.mode.reason += ` (at ${DEFAULT_PRICE_REGION} prices: none are bundled for ${region})`;
+        if (!bundled) cost.missing = [`no bundled price table for ${region}: the monthly cost is left out (\`cdcpipe cost --region ${region} --live\` prices it); the capacity mode is chosen on ${DEFAULT_PRICE_REGION} prices`];
+        printPlan(ctx.out, { plan, cost, table, region });
       }),
     );
 }

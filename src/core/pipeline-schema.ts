@@ -41,6 +41,8 @@ stream:
     rps: 800                     # change records per second at the source
     kb: 2                        # KiB per record
     peak: 2                      # peak multiplier over the average
+    consumers: 3                 # polling consumers sharing each shard's 2 MiB/s read limit (Firehose + two apps), as \`plan --consumers\`
+    efoConsumers: 0              # enhanced fan-out consumers (each gets 2 MiB/s per shard of its own), as \`plan --efo-consumers\`
   retentionHours: 48             # 24..8760
   encryption:                    # on by default with alias/aws/kinesis; \`encryption: false\` turns it off
     kmsKeyId: alias/aws/kinesis

@@ -19,7 +19,7 @@ export function printPlan(out: Output, v: PlanView): void {
   if (out.json) {
     out.document({
       ...v.plan,
-      monthlyCostUsd: { provisioned: v.cost.provisioned, onDemand: v.cost.onDemand, region: v.region, pricesAsOf: v.table.asOf },
+      monthlyCostUsd: { provisioned: v.cost.provisioned, onDemand: v.cost.onDemand, region: v.region, pricesAsOf: priced(v) ? v.table.asOf : null },
     });
     return;
   }
@@ -46,13 +46,23 @@ export function renderPlan({ plan, cost, table }: PlanView, bold: (s: string) =>
   const facts = [
     ['shards', `minimum ${shards.minimum} (at 100 %), recommended ${shards.recommended} (target ${pct(input.utilization, 0)})`],
     ['capacity mode', `${bold(plan.mode.recommended)}: ${plan.mode.reason}`],
-    ['Kinesis a month', `${money(cost.provisioned)} provisioned, ${money(cost.onDemand)} on-demand (${table.region} prices of ${table.asOf})`],
+    [
+      'Kinesis a month',
+      priced({ cost })
+        ? `${money(cost.provisioned)} provisioned, ${money(cost.onDemand)} on-demand (${table.region} prices of ${table.asOf})`
+        : `unknown: no ${table.region} prices are bundled (\`cdcpipe cost --region ${table.region} --live\` prices it)`,
+    ],
     ['GetRecords', `${plan.getRecordsCallsPerShard.budgetPerSecond} calls/s per shard, ${fmt(plan.getRecordsCallsPerShard.perConsumerPerSecond)} per standard consumer`],
     ['Firehose buffer', `${plan.firehose.bufferSizeMiB} MiB or ${plan.firehose.bufferIntervalSeconds} s, whichever comes first`],
   ]
     .map(([k, v]) => `${k!.padEnd(16)} ${v}`)
     .join('\n');
   return `${limits}\n${facts}\n${bindingSentence(plan, demand)}`;
+}
+
+/** Some price of the region is known (a region without a bundled table has none). */
+function priced({ cost }: Pick<PlanView, 'cost'>): boolean {
+  return cost.provisioned !== null || cost.onDemand !== null;
 }
 
 /** One sentence: which limit binds, and why. */

@@ -71,6 +71,18 @@ describe('plan', () => {
     expect(json(r.stdout).monthlyCostUsd).toMatchObject({ provisioned: 19.89, region: 'ap-northeast-1' });
   });
 
+  it('a --region without bundled prices is sized anyway; the cost is left out with a note (exit 0)', async () => {
+    const r = await runCli(['plan', '--rps', '1000', '--kb', '4', '--json', '--region', 'eu-central-1']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = json(r.stdout);
+    expect(doc.shards).toMatchObject({ minimum: 4, recommended: 5, bindingLimit: 'write-bytes' });
+    expect(doc.monthlyCostUsd).toEqual({ provisioned: null, onDemand: null, region: 'eu-central-1', pricesAsOf: null });
+    const human = await runCli(['plan', '--rps', '1000', '--kb', '4', '--region', 'eu-central-1']);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/Kinesis a month +unknown: no eu-central-1 prices are bundled/);
+    expect(human.stderr).toMatch(/warning: no bundled price table for eu-central-1: the monthly cost is left out/);
+  });
+
   it('human output: a table and one sentence naming the binding limit, no ANSI with NO_COLOR', async () => {
     const r = await runCli(['plan', '--rps', '100', '--kb', '4'], { env: { NO_COLOR: '1' } });
     expect(r.code).toBe(0);
@@ -96,7 +108,6 @@ describe('plan', () => {
     ['--efo-consumers 21', ['--rps', '100', '--kb', '4', '--efo-consumers', '21'], /--efo-consumers: .*≤ 20/],
     ['--retention-hours 9000', ['--rps', '100', '--kb', '4', '--retention-hours', '9000'], /--retention-hours: .*≤ 8760/],
     ['--skew 0', ['--rps', '100', '--kb', '4', '--skew', '0'], /--skew/],
-    ['--region without a bundled table lists the bundled ones', ['--rps', '100', '--kb', '4', '--region', 'us-west-2'], /--region: .*bundled regions: ap-northeast-1, eu-west-1, us-east-1/],
   ];
   it.each(usage)('exit 2: %s', async (_name, args, message) => {
     const r = await runCli(['plan', ...args]);

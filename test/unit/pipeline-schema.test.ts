@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { EXAMPLE_PIPELINE_YAML, parsePipeline } from '../../src/core/pipeline-schema.js';
+import { planCapacity } from '../../src/core/capacity.js';
+import { desiredShardCount } from '../../src/core/provision/stream.js';
 import { UsageError } from '../../src/errors.js';
 
 const STREAM = 'stream: {name: orders, shards: 2}\n';
@@ -102,6 +104,13 @@ describe('pipeline file: accepted files and defaults', () => {
     expect(EXAMPLE_PIPELINE_YAML).toBe(file);
     const cfg = parsePipeline(EXAMPLE_PIPELINE_YAML, 'example');
     expect(Object.keys(cfg)).toEqual(['stream', 'dms', 'firehose', 'alarms', 'tags']);
+  });
+  it("the --init example sizes `shards: auto` with its consumers, as `plan --consumers` does", () => {
+    const cap = parsePipeline(EXAMPLE_PIPELINE_YAML, 'example').stream.capacity!;
+    expect(cap).toMatchObject({ consumers: 3, efoConsumers: 0 });
+    const plan = planCapacity({ rps: cap.rps, kb: cap.kb, peak: cap.peak!, consumers: 3, efoConsumers: 0 });
+    expect(desiredShardCount(parsePipeline(EXAMPLE_PIPELINE_YAML, 'example'))).toBe(plan.shards.recommended);
+    expect(plan.shards.recommended).toBeGreaterThan(planCapacity({ rps: cap.rps, kb: cap.kb, peak: cap.peak! }).shards.recommended);
   });
   it('the stream-only example is valid', async () => {
     const file = await readFile(new URL('../../examples/cdcpipe.stream-only.yaml', import.meta.url), 'utf8');
