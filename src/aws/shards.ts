@@ -118,9 +118,9 @@ export async function listStreamTags(kinesis: KinesisApi, stream: string): Promi
 }
 
 /**
- * Open shards, counted from ListShards rather than DescribeStreamSummary's OpenShardCount (which
- * kinesis-local does not keep true). AT_LATEST lists only the open shards, so a much-resharded stream
- * stays one page; a server that refuses the filter gets the full listing.
+ * Open shards, counted from ListShards (the shard map reshard plans from) rather than taken from
+ * DescribeStreamSummary's OpenShardCount. AT_LATEST lists only the open shards, so a much-resharded
+ * stream stays one page; a server that refuses the filter gets the full listing.
  */
 export async function countOpenShards(kinesis: KinesisApi, stream: string): Promise<number> {
   try {

@@ -3,7 +3,8 @@
  *
  * Close means, ignoring case: at most two edits apart (insert, delete, replace, or swap two neighbours:
  * the optimal-string-alignment distance), fewer for short names so `s1` does not suggest every
- * two-character name; or one name is the start of the other (`orders` for `orders-cdc`).
+ * two-character name; or one name is the start of the other and at least half of it (`orders` for
+ * `orders-cdc`, not `ord`).
  */
 
 /** Edits allowed for a name of this length: 2, or fewer below 6 characters (one per three). */
@@ -26,10 +27,10 @@ export function editDistance(a: string, b: string): number {
   return rows[a.length]![b.length]!;
 }
 
-/** The shorter name (3 characters or more) is where the longer one starts. */
+/** The shorter name starts the longer one and is at least half of it (and 3 characters or more). */
 function startsTheOther(a: string, b: string): boolean {
   const [short, long] = a.length <= b.length ? [a, b] : [b, a];
-  return short.length >= 3 && long.startsWith(short);
+  return short.length >= 3 && short.length * 2 >= long.length && long.startsWith(short);
 }
 
 /** Up to `max` candidates close to `name`, closest first (then by name); never `name` itself. */
