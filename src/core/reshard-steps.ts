@@ -274,7 +274,7 @@ function describeOp(op: RangeOp, map: readonly (ShardRange | HashRange)[], strea
 
 function findShard(all: readonly ShardRange[], shardId: string, flag: string): ShardRange {
   const shard = all.find((s) => s.shardId === shardId);
-  if (!shard) throw new UsageError(`${flag}: no shard '${shardId}' in the stream; expected the id of an open shard (shardId-…)`);
+  if (!shard) throw new UsageError(`${flag}: no shard '${shardId}' in the stream; expected the id of an open shard: ${idList(openRanges(all).map((s) => s.shardId))}`);
   if (!shard.open) throw new UsageError(`${flag}: shard ${shardId} is closed (it was split or merged already); expected an open shard: ${idList(openRanges(all).map((s) => s.shardId))}`);
   return shard;
 }
