@@ -4,9 +4,11 @@
  */
 import type { Shard, ShardFilter, StreamDescriptionSummary } from '@aws-sdk/client-kinesis';
 import { LISTSHARDS_MAX_RESULTS } from '../core/limits.js';
+import { didYouMean, similarNames } from '../core/similar-names.js';
 import { CliError, EXIT, NotFoundError } from '../errors.js';
 import type { KinesisApi } from './api/kinesis.js';
 import { isAwsError } from './errors.js';
+import { listStreamNames } from './streams.js';
 
 export interface ListShardsResult {
   shards: Shard[];
@@ -43,7 +45,7 @@ export async function listAllShards(kinesis: KinesisApi, stream: string, opts: L
       token = res.NextToken;
     } while (token);
   } catch (err) {
-    throw notFound(err, stream);
+    throw await notFound(kinesis, err, stream);
   }
   return { shards, pages };
 }
@@ -53,7 +55,7 @@ export async function describeStream(kinesis: KinesisApi, stream: string): Promi
     const res = await kinesis.describeStreamSummary({ StreamName: stream });
     return res.StreamDescriptionSummary!;
   } catch (err) {
-    throw notFound(err, stream);
+    throw await notFound(kinesis, err, stream);
   }
 }
 
@@ -115,9 +117,34 @@ export async function listStreamTags(kinesis: KinesisApi, stream: string): Promi
   }
 }
 
-function notFound(err: unknown, stream: string): unknown {
-  if (isAwsError(err, 'ResourceNotFoundException')) {
-    return new NotFoundError(`stream '${stream}' not found`, 'check the stream name, --region and --profile (or --endpoint-url for a local server)');
+/**
+ * Open shards, counted from ListShards (the shard map reshard plans from) rather than taken from
+ * DescribeStreamSummary's OpenShardCount. AT_LATEST lists only the open shards, so a much-resharded
+ * stream stays one page; a server that refuses the filter gets the full listing.
+ */
+export async function countOpenShards(kinesis: KinesisApi, stream: string): Promise<number> {
+  try {
+    return (await listAllShards(kinesis, stream, { filter: { Type: 'AT_LATEST' } })).shards.filter(isOpen).length;
+  } catch (err) {
+    if (!isAwsError(err, 'InvalidArgumentException', 'ValidationException')) throw err;
   }
-  return err;
+  return (await listAllShards(kinesis, stream)).shards.filter(isOpen).length;
+}
+
+/** ListStreams pages read for a not-found hint (100 names a page): the hint must not cost a large account much. */
+const SUGGESTION_PAGES = 10;
+
+/**
+ * ResourceNotFoundException → NotFoundError (exit 4), whose hint names streams with a similar name when
+ * ListStreams finds some. The lookup is best effort: if it fails (access denied), the plain hint stays.
+ */
+async function notFound(kinesis: KinesisApi, err: unknown, stream: string): Promise<unknown> {
+  if (!isAwsError(err, 'ResourceNotFoundException')) return err;
+  let similar: string | undefined;
+  try {
+    similar = didYouMean(similarNames(stream, await listStreamNames(kinesis, { maxPages: SUGGESTION_PAGES })));
+  } catch {
+    // best effort: without ListStreams the hint stays the plain one
+  }
+  return new NotFoundError(`stream '${stream}' not found`, similar ?? 'check the stream name, --region and --profile (or --endpoint-url for a local server)');
 }

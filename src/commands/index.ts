@@ -12,6 +12,8 @@ export const COMMANDS: Record<string, () => Promise<{ register: Register }>> = {
   plan: () => import('./plan.js'),
   cost: () => import('./cost.js'),
   provision: () => import('./provision.js'),
+  ls: () => import('./ls.js'),
+  describe: () => import('./describe.js'),
   reshard: () => import('./reshard.js'),
   tail: () => import('./tail.js'),
   lag: () => import('./lag.js'),

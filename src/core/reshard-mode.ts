@@ -1,6 +1,7 @@
 /** `cdcpipe reshard`'s flags → the one mode it runs in, validated (a bad flag is a UsageError naming it). Pure. */
 import { UsageError } from '../errors.js';
 import { parseHashKey } from './hash-range.js';
+import { normalizeShardId } from './lineage.js';
 import { MAX_SHARDS_PER_UPDATE, PARTITION_KEY_MAX_CHARS, UPDATE_SHARD_COUNT_CALLS_PER_24H } from './limits.js';
 import { parseDurationFlag, parseNumberFlag } from './units.js';
 
@@ -55,7 +56,8 @@ export function parseReshardMode(f: ReshardFlags): ReshardMode {
       };
     case 'split': {
       if (f.at !== undefined && f.atKey !== undefined) throw new UsageError('--split: give --at <hashKey> or --at-key <partitionKey>, not both');
-      if (!/^shardId-\d+$/.test(f.split!)) throw new UsageError(`--split: expected a shard id such as shardId-000000000003, got '${f.split}'`);
+      const shardId = normalizeShardId(f.split!);
+      if (!shardId) throw new UsageError(`--split: expected a shard id such as shardId-000000000003 (or 3), got '${f.split}'`);
       let at: bigint | undefined;
       if (f.at !== undefined) {
         const parsed = parseHashKey(f.at);
@@ -63,12 +65,17 @@ export function parseReshardMode(f: ReshardFlags): ReshardMode {
         at = parsed;
       }
       if (f.atKey !== undefined && (f.atKey.length < 1 || f.atKey.length > PARTITION_KEY_MAX_CHARS)) throw new UsageError(`--at-key: expected a partition key of 1..${PARTITION_KEY_MAX_CHARS} characters`);
-      return { kind: 'split', shardId: f.split!, ...(at !== undefined ? { at } : {}), ...(f.atKey !== undefined ? { atKey: f.atKey } : {}) };
+      return { kind: 'split', shardId, ...(at !== undefined ? { at } : {}), ...(f.atKey !== undefined ? { atKey: f.atKey } : {}) };
     }
     case 'merge': {
       const shards = f.merge!;
       if (shards.length !== 2) throw new UsageError(`--merge: expected two shard ids (--merge <shardA> <shardB>), got ${shards.length}`);
-      return { kind: 'merge', shardA: shards[0]!, shardB: shards[1]! };
+      const [shardA, shardB] = shards.map((raw) => {
+        const id = normalizeShardId(raw);
+        if (!id) throw new UsageError(`--merge: expected a shard id such as shardId-000000000003 (or 3), got '${raw}'`);
+        return id;
+      });
+      return { kind: 'merge', shardA: shardA!, shardB: shardB! };
     }
     case 'rebalance':
       return { kind: 'rebalance' };

@@ -274,9 +274,16 @@ function describeOp(op: RangeOp, map: readonly (ShardRange | HashRange)[], strea
 
 function findShard(all: readonly ShardRange[], shardId: string, flag: string): ShardRange {
   const shard = all.find((s) => s.shardId === shardId);
-  if (!shard) throw new UsageError(`${flag}: no shard '${shardId}' in the stream; expected the id of an open shard (shardId-…)`);
-  if (!shard.open) throw new UsageError(`${flag}: shard ${shardId} is closed (it was split or merged already); expected an open shard`);
+  if (!shard) throw new UsageError(`${flag}: no shard '${shardId}' in the stream; expected the id of an open shard: ${idList(openRanges(all).map((s) => s.shardId))}`);
+  if (!shard.open) throw new UsageError(`${flag}: shard ${shardId} is closed (it was split or merged already); expected an open shard: ${idList(openRanges(all).map((s) => s.shardId))}`);
   return shard;
+}
+
+/** Up to `max` ids, then how many more: `a, b, c … and 4 more`; `none` for none. */
+export function idList(ids: readonly string[], max = 10): string {
+  if (ids.length === 0) return 'none';
+  const shown = [...ids].sort().slice(0, max).join(', ');
+  return ids.length > max ? `${shown} … and ${ids.length - max} more` : shown;
 }
 
 function neighbours(open: readonly ShardRange[], shard: ShardRange): string[] {

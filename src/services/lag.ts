@@ -17,6 +17,7 @@ import { checkpointPositions, leasePositions, mapPositionsToShards, type Consume
 import { dmsMetricSpecs, efoMetricSpecs, firehoseMetricSpecs, hasPerShardIteratorAge, streamMetricSpecs } from '../core/lag-metrics.js';
 import { buildLagReport, evaluateMetricSource, evaluatePositionShard, leaseSample, positionSample } from '../core/lag-report.js';
 import type { LagSample } from '../core/lag-status.js';
+import { mapLimit } from '../core/map-limit.js';
 import { metricPeriodS, type MetricSeries, type MetricSpec } from '../core/metric-spec.js';
 import { UsageError } from '../errors.js';
 import { readCheckpointFile } from '../io/checkpoint-file.js';
@@ -195,19 +196,6 @@ async function collectPositions(
 
 function shardInfo(s: Shard) {
   return { shardId: s.ShardId!, parentShardIds: [s.ParentShardId, s.AdjacentParentShardId].filter((x): x is string => Boolean(x)).sort(), closed: Boolean(s.SequenceNumberRange?.EndingSequenceNumber) };
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  });
-  await Promise.all(workers);
-  return out;
 }
 
 /** One report; a progress line while the lease renewals are watched. */

@@ -21,6 +21,8 @@ export type FaultKind =
   | 'expired-iterator'
   /** HTTP 500 InternalFailure. */
   | 'http-500'
+  /** HTTP 400 AccessDeniedException (not retried: the caller's IAM policy does not allow the call). */
+  | 'access-denied'
   /** The connection is destroyed without an answer (the client sees ECONNRESET / socket hang up). */
   | 'reset'
   /** The request is forwarded after `delayMs`. */
@@ -68,6 +70,7 @@ const ERROR_BODIES: Partial<Record<FaultKind, { status: number; type: string; me
   'kms-throttling': { status: 400, type: 'KMSThrottlingException', message: 'KMS rate exceeded (injected by fault-proxy)' },
   'expired-iterator': { status: 400, type: 'ExpiredIteratorException', message: 'Iterator expired (injected by fault-proxy)' },
   'http-500': { status: 500, type: 'InternalFailure', message: 'Internal failure (injected by fault-proxy)' },
+  'access-denied': { status: 400, type: 'AccessDeniedException', message: 'not authorized to perform this action (injected by fault-proxy)' },
 };
 
 

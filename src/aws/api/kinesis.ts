@@ -13,6 +13,7 @@ import {
   IncreaseStreamRetentionPeriodCommand,
   ListShardsCommand,
   ListStreamConsumersCommand,
+  ListStreamsCommand,
   ListTagsForStreamCommand,
   MergeShardsCommand,
   RegisterStreamConsumerCommand,
@@ -28,6 +29,7 @@ import type * as K from '@aws-sdk/client-kinesis';
 import { op, type Call } from './op.js';
 
 export interface KinesisApi {
+  listStreams: Call<K.ListStreamsCommandInput, K.ListStreamsCommandOutput>;
   listShards: Call<K.ListShardsCommandInput, K.ListShardsCommandOutput>;
   describeStreamSummary: Call<K.DescribeStreamSummaryCommandInput, K.DescribeStreamSummaryCommandOutput>;
   listTagsForStream: Call<K.ListTagsForStreamCommandInput, K.ListTagsForStreamCommandOutput>;
@@ -55,6 +57,7 @@ export interface KinesisApi {
 
 export function kinesisApi(client: K.KinesisClient): KinesisApi {
   return {
+    listStreams: op(client, ListStreamsCommand),
     listShards: op(client, ListShardsCommand),
     describeStreamSummary: op(client, DescribeStreamSummaryCommand),
     listTagsForStream: op(client, ListTagsForStreamCommand),
