@@ -46,8 +46,10 @@ export function action<O = Record<string, unknown>>(handler: ActionHandler<O>): 
       await handler(ctx, command.processedArgs as string[], command.opts() as O, command);
     } catch (err) {
       // Under --local a missing stream is not a --region or --profile matter: say what is.
-      const hint = err instanceof NotFoundError && /^stream '/.test(err.message) ? ctx.localNotFoundHint() : undefined;
-      throw hint ? new NotFoundError(err instanceof Error ? err.message : String(err), hint) : err;
+      const local = err instanceof NotFoundError && /^stream '/.test(err.message) ? ctx.localNotFoundHint() : undefined;
+      if (!local) throw err;
+      const similar = /^did you mean [^?]*\?/.exec((err as NotFoundError).hint ?? '')?.[0];
+      throw new NotFoundError((err as NotFoundError).message, similar ? `${similar} ${local}` : local);
     } finally {
       await ctx.close();
       current = undefined;
