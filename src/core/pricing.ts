@@ -133,7 +133,10 @@ export class Lines {
   readonly lines: CostLine[] = [];
   readonly missing: string[] = [];
 
-  constructor(private readonly component: string, private readonly mode: CapacityMode | null) {}
+  constructor(
+    private readonly component: string,
+    readonly mode: CapacityMode | null,
+  ) {}
 
   add(item: string, quantity: number, unit: string, unitPriceUsd: Price, priceName: string): void {
     if (quantity <= 0) return;
@@ -254,6 +257,9 @@ export interface CostEstimate {
   lines: CostLine[];
   /** Monthly total per requested mode: that mode's Kinesis lines plus every shared line. */
   totals: { provisioned?: number; onDemand?: number };
+  /** Lines a total leaves out for want of a price, per mode; empty when the totals are complete. */
+  leftOut: { provisioned: string[]; onDemand: string[] };
+  /** The cheaper mode; null when only one is priced, or when a total leaves a line out (the comparison would mislead). */
   cheapest: CapacityMode | null;
   /** Figures the price table lacks (their lines are left out) and other caveats. */
   warnings: string[];
@@ -343,9 +349,12 @@ export function estimateCost(input: CostInput, table: PriceTable): CostEstimate 
   const totals: CostEstimate['totals'] = {};
   if (input.modes.includes('provisioned')) totals.provisioned = totalFor('provisioned');
   if (input.modes.includes('on-demand')) totals.onDemand = totalFor('on-demand');
+  const leftOutOf = (mode: CapacityMode) => (input.modes.includes(mode) ? groups.filter((g) => g.mode === null || g.mode === mode).flatMap((g) => g.missing) : []);
+  const leftOut = { provisioned: leftOutOf('provisioned'), onDemand: leftOutOf('on-demand') };
+  const complete = leftOut.provisioned.length === 0 && leftOut.onDemand.length === 0;
   let cheapest: CapacityMode | null = null;
-  if (totals.provisioned !== undefined && totals.onDemand !== undefined) cheapest = totals.provisioned <= totals.onDemand ? 'provisioned' : 'on-demand';
-  return { lines, totals, cheapest, warnings };
+  if (complete && totals.provisioned !== undefined && totals.onDemand !== undefined) cheapest = totals.provisioned <= totals.onDemand ? 'provisioned' : 'on-demand';
+  return { lines, totals, leftOut, cheapest, warnings };
 }
 
 /** Dotted paths of the table's unconfirmed figures that a cost estimate actually used. */

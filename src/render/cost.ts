@@ -23,7 +23,7 @@ export function costDocument(r: CostResult): object {
     shards: r.shards,
     modes: r.modes,
     lines: r.estimate.lines.map(jsonLine),
-    totals: roundTotals(r.estimate.totals),
+    totals: roundTotals(r.estimate),
     cheapest: r.estimate.cheapest,
     unconfirmedPrices: r.unconfirmed,
     warnings: r.warnings,
@@ -34,8 +34,14 @@ function jsonLine(l: CostLine): object {
   return { ...l, quantity: Math.round(l.quantity * 1e4) / 1e4, monthlyUsd: roundCents(l.monthlyUsd) };
 }
 
-function roundTotals(t: CostEstimate['totals']): object {
-  return { ...(t.provisioned !== undefined ? { provisioned: roundCents(t.provisioned) } : {}), ...(t.onDemand !== undefined ? { onDemand: roundCents(t.onDemand) } : {}) };
+/** The totals; a total that leaves a line out says so (`complete: false` and the lines it is missing). */
+function roundTotals({ totals: t, leftOut }: CostEstimate): object {
+  const missing = [...new Set([...leftOut.provisioned, ...leftOut.onDemand])];
+  return {
+    ...(t.provisioned !== undefined ? { provisioned: roundCents(t.provisioned) } : {}),
+    ...(t.onDemand !== undefined ? { onDemand: roundCents(t.onDemand) } : {}),
+    ...(missing.length ? { complete: false, missing } : {}),
+  };
 }
 
 export function renderCost(r: CostResult, bold: (s: string) => string): string {
@@ -49,11 +55,14 @@ export function renderCost(r: CostResult, bold: (s: string) => string): string {
   const total = (mode: CapacityMode, value: number | undefined): string[] | undefined => {
     if (value === undefined) return undefined;
     const cheapest = est.cheapest === mode;
-    const label = `total, ${mode}${cheapest ? ' ← cheapest' : ''}`;
+    const short = (mode === 'provisioned' ? est.leftOut.provisioned : est.leftOut.onDemand).length;
+    const label = `total, ${mode}${cheapest ? ' ← cheapest' : ''}${short ? ` (incomplete: ${short} line${short === 1 ? '' : 's'} left out)` : ''}`;
     return ['', cheapest ? bold(label) : label, '', '', cheapest ? bold(usd(value)) : usd(value)];
   };
   for (const row of [total('provisioned', est.totals.provisioned), total('on-demand', est.totals.onDemand)]) if (row) rows.push(row);
   const head = ['component', 'item', 'quantity a month', 'unit price', 'a month'];
   const sourceText = source === 'bundled' ? `bundled ${table.region} prices of ${table.asOf}` : source === 'live' ? `AWS Price List API, ${table.region}, ${table.asOf}` : `${source} (${table.region}, ${table.asOf})`;
-  return `${renderTable(head, rows, { align: ['left', 'left', 'right', 'right', 'right'] })}\n${shards} provisioned shard${shards === 1 ? '' : 's'}; ${sourceText}; a month is 730 hours; S3 storage grows by its line each month data is kept.`;
+  const missing = [...new Set([...est.leftOut.provisioned, ...est.leftOut.onDemand])];
+  const incomplete = missing.length ? `\nincomplete totals: no ${table.region} price for ${missing.join('; ')} (use --live or --prices <file>)` : '';
+  return `${renderTable(head, rows, { align: ['left', 'left', 'right', 'right', 'right'] })}${incomplete}\n${shards} provisioned shard${shards === 1 ? '' : 's'}; ${sourceText}; a month is 730 hours; S3 storage grows by its line each month data is kept.`;
 }

@@ -132,6 +132,20 @@ describe('cost', () => {
     expect(doc.cheapest).toBe('provisioned');
   });
 
+  it('a total that leaves out a line (no eu-west-1 Firehose price) says so, in the table and in JSON; no cheapest marker', async () => {
+    const doc = json((await runCli(['cost', '--rps', '800', '--kb', '2', '--region', 'eu-west-1', '--json'])).stdout);
+    expect(doc.totals).toMatchObject({ complete: false, missing: [expect.stringMatching(/^Amazon Data Firehose: ingestion/)] });
+    expect(doc.cheapest).toBeNull();
+    const human = await runCli(['cost', '--rps', '800', '--kb', '2', '--region', 'eu-west-1']);
+    expect(human.stdout).toMatch(/total, provisioned \(incomplete: 1 line left out\)/);
+    expect(human.stdout).toMatch(/^incomplete totals: no eu-west-1 price for Amazon Data Firehose/m);
+    expect(human.stdout).not.toContain('← cheapest');
+    // A complete estimate keeps its marker and no `complete` field.
+    const full = json((await runCli(['cost', '--rps', '800', '--kb', '2', '--json'])).stdout);
+    expect(full.totals.complete).toBeUndefined();
+    expect(full.cheapest).toBe('provisioned');
+  });
+
   it('--mode provisioned prices one mode only', async () => {
     const doc = json((await runCli(['cost', '--rps', '100', '--kb', '4', '--mode', 'provisioned', '--json'])).stdout);
     expect(Object.keys(doc.totals)).toEqual(['provisioned']);
