@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { CAPACITY_DEFAULTS, type CapacityInput } from '../core/capacity.js';
 import { EFO_MAX_CONSUMERS, RECORD_ABSOLUTE_MAX_BYTES, RETENTION_DEFAULT_HOURS, RETENTION_MAX_HOURS } from '../core/limits.js';
-import { KIB, parseNumberFlag } from '../core/units.js';
+import { KIB, parseKibFlag, parseNumberFlag } from '../core/units.js';
 
 /** A record is at most 10 MiB (with MaxRecordSizeInKiB): 10,240 KiB. */
 const RECORD_MAX_KIB = RECORD_ABSOLUTE_MAX_BYTES / KIB;
@@ -33,7 +33,7 @@ export function addLoadOptions(cmd: Command): Command {
 export function parseLoadFlags(opts: LoadFlags): CapacityInput {
   const input: CapacityInput = {
     rps: parseNumberFlag('--rps', opts.rps, { min: 0, minExclusive: true }),
-    kb: parseNumberFlag('--kb', opts.kb, { min: 0, minExclusive: true, max: RECORD_MAX_KIB }),
+    kb: parseKibFlag('--kb', opts.kb, { min: 0, minExclusive: true, max: RECORD_MAX_KIB }),
   };
   if (opts.peak !== undefined) input.peak = parseNumberFlag('--peak', opts.peak, { min: 1 });
   if (opts.consumers !== undefined) input.consumers = parseNumberFlag('--consumers', opts.consumers, { min: 0, integer: true });

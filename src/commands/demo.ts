@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { action, examples } from './action.js';
 import { UsageError } from '../errors.js';
-import { parseNumberFlag } from '../core/units.js';
+import { parseKibFlag, parseNumberFlag } from '../core/units.js';
 
 interface DemoFlags {
   rps: string;
@@ -23,7 +23,7 @@ export function register(program: Command): void {
         if (ctx.global.endpointUrl || ctx.global.local) throw new UsageError('demo: always runs on its own embedded server; drop --endpoint-url/--local');
         if (ctx.global.json) throw new UsageError('--json: demo prints a walkthrough for people; run the commands it shows with --json');
         const rps = parseNumberFlag('--rps', flags.rps, { min: 1, max: 1000 });
-        const kb = parseNumberFlag('--kb', flags.kb, { min: 0.1, max: 64 });
+        const kb = parseKibFlag('--kb', flags.kb, { min: 0.1, max: 64 });
         const produceSeconds = parseNumberFlag('--seconds', flags.seconds, { min: 5, max: 60, integer: true });
         const [{ runDemo }, { demoPrinter }] = await Promise.all([import('../services/demo.js'), import('../render/demo.js')]);
         const show = demoPrinter(ctx.out);

@@ -114,3 +114,19 @@ export function parseRegion(source: string, raw: string): string {
   if (!/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(raw)) throw new UsageError(`${source}: expected an AWS region such as us-east-1 or eu-west-1, got '${raw}'`);
   return raw;
 }
+
+const SIZE_UNITS_KIB: Record<string, number> = { b: 1 / 1024, k: 1, kb: 1, kib: 1, m: 1024, mb: 1024, mib: 1024, g: 1024 * 1024, gb: 1024 * 1024, gib: 1024 * 1024 };
+
+/**
+ * A --kb value: a plain number of KiB. A value with a unit (`4MB`, `512KiB`) is refused with the number
+ * it stands for, so the user sees what to pass (`4MB = 4096`).
+ */
+export function parseKibFlag(flag: string, raw: string, range: Parameters<typeof parseNumberFlag>[2]): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*$/i.exec(raw);
+  const factor = m ? SIZE_UNITS_KIB[m[2]!.toLowerCase()] : undefined;
+  if (m && factor !== undefined) {
+    const kib = String(Math.round(Number(m[1]) * factor * 1000) / 1000);
+    throw new UsageError(`${flag}: expected a number of KiB without a unit: ${raw.trim()} = ${kib}`, `pass ${flag} ${kib}`);
+  }
+  return parseNumberFlag(flag, raw, range);
+}

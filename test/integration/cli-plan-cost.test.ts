@@ -108,6 +108,7 @@ describe('plan', () => {
     ['--efo-consumers 21', ['--rps', '100', '--kb', '4', '--efo-consumers', '21'], /--efo-consumers: .*≤ 20/],
     ['--retention-hours 9000', ['--rps', '100', '--kb', '4', '--retention-hours', '9000'], /--retention-hours: .*≤ 8760/],
     ['--skew 0', ['--rps', '100', '--kb', '4', '--skew', '0'], /--skew/],
+    ['--kb 4MB answers with the KiB it would accept', ['--rps', '100', '--kb', '4MB'], /--kb: expected a number of KiB without a unit: 4MB = 4096\nhint: pass --kb 4096/],
   ];
   it.each(usage)('exit 2: %s', async (_name, args, message) => {
     const r = await runCli(['plan', ...args]);
