@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { action, examples } from './action.js';
+import { streamFromOptionalValue } from './positional.js';
 import { CheckFailedError, UsageError } from '../errors.js';
 import { parseDurationFlag, parseEnumFlag, parseNumberFlag } from '../core/units.js';
 import { isFailing, type FailOn } from '../core/lag-status.js';
@@ -31,7 +32,7 @@ export function register(program: Command): void {
   program
     .command('lag')
     .description('how far consumers are behind, per shard and per pipeline stage, with status, exit code and alarms')
-    .argument('<stream>', 'Kinesis stream name')
+    .argument('[stream]', 'Kinesis stream name')
     .option('--app <name>', 'KCL application: reads its DynamoDB lease table (named after the app)')
     .option('--lease-table <name>', 'lease table name when it differs from --app')
     .option('--checkpoint <file>', 'a checkpoint file written by `cdcpipe tail --checkpoint`')
@@ -60,7 +61,9 @@ export function register(program: Command): void {
     )
     .action(
       action<LagFlags>(async (ctx, args, flags) => {
-        const o = lagOptionsOf(args[0]!, flags);
+        // `--watch orders-cdc …`: the optional interval took the stream name.
+        const { stream, value: watch } = streamFromOptionalValue(args[0], flags.watch, (v) => /^\d/.test(v));
+        const o = lagOptionsOf(stream, { ...flags, ...(watch !== undefined ? { watch } : {}) });
         const aws = await ctx.aws();
         if (o.alarm) {
           const { runLagAlarms } = await import('../services/lag-alarms.js');

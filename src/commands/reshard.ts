@@ -1,6 +1,7 @@
 /** `cdcpipe reshard <stream>`: flags → mode (src/core/reshard-mode.ts) → the service (loaded lazily) → render. */
 import type { Command } from 'commander';
 import { action, examples } from './action.js';
+import { streamFromVariadic } from './positional.js';
 import { UPDATE_SHARD_COUNT_CALLS_PER_24H } from '../core/limits.js';
 import { parseReshardMode, type ReshardFlags } from '../core/reshard-mode.js';
 import { planText, renderReshard } from '../render/reshard.js';
@@ -9,7 +10,7 @@ export function register(program: Command): void {
   program
     .command('reshard')
     .description("change a stream's shard count, split, merge, rebalance or auto-scale shards within AWS's resharding limits; plans every call first")
-    .argument('<stream>', 'Kinesis data stream name')
+    .argument('[stream]', 'Kinesis data stream name')
     .option('--to <n>', 'UpdateShardCount (UNIFORM_SCALING) to n open shards in the fewest ×2/÷2 steps, within the 10-calls-per-24-h budget')
     .option('--switch-to-provisioned', 'with --to on an on-demand stream: switch it to provisioned mode first')
     .option('--budget-used <n>', `with --to: UpdateShardCount calls already made in the last 24 h (0..${UPDATE_SHARD_COUNT_CALLS_PER_24H}), instead of the estimate from the shard map`)
@@ -37,13 +38,15 @@ export function register(program: Command): void {
     )
     .action(
       action<ReshardFlags>(async (ctx, args, flags) => {
-        const mode = parseReshardMode(flags);
+        // `--merge A B orders-cdc`: the variadic flag took the stream name as a third shard.
+        const { stream, values: merge } = streamFromVariadic(args[0], flags.merge, () => true, 2);
+        const mode = parseReshardMode({ ...flags, ...(merge ? { merge } : {}) });
         const stopRaw = ctx.env.CDCPIPE_TEST_STOP_AFTER_CALLS;
         const { runReshard } = await import('../services/reshard.js');
         const aws = await ctx.aws();
         const result = await runReshard(
           {
-            stream: args[0]!,
+            stream,
             mode,
             dryRun: Boolean(flags.dryRun),
             now: new Date(),
