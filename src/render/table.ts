@@ -18,7 +18,7 @@ export interface TableOptions {
 
 export function renderTable(head: string[], rows: (string | number)[][], opts: TableOptions = {}): string {
   const cells = rows.map((row) => row.map(String));
-  const fit = opts.width === undefined ? undefined : fitColumns([head, ...cells], head, opts.width, opts);
+  const fit = opts.width === undefined ? undefined : fitColumns(head, cells, opts.width, opts);
   const keep = <T>(list: T[]): T[] => (fit ? fit.kept.map((i) => list[i]!) : list);
   const wrap = (row: string[]): string[] => (fit ? keep(row).map((cell, i) => wrapText(cell, fit.widths[i]!)) : row);
   const table = new Table({
@@ -43,8 +43,8 @@ const lineWidth = (widths: number[]): number => widths.reduce((sum, w) => sum + 
  * not enough, the droppable ones go, one at a time; when nothing is left to drop, every column wraps,
  * the widest first. A table that cannot fit even one column wide is drawn at that.
  */
-export function fitColumns(table: string[][], head: string[], width: number, opts: Pick<TableOptions, 'shrink' | 'drop'>): { kept: number[]; widths: number[] } | undefined {
-  const natural = head.map((_, col) => Math.max(...table.map((row) => visibleWidth(row[col] ?? ''))));
+export function fitColumns(head: string[], rows: string[][], width: number, opts: Pick<TableOptions, 'shrink' | 'drop'>): { kept: number[]; widths: number[] } | undefined {
+  const natural = head.map((name, col) => Math.max(visibleWidth(name), ...rows.map((row) => visibleWidth(row[col] ?? ''))));
   let kept = head.map((_, i) => i);
   if (lineWidth(natural) <= width) return undefined;
   const shrinkable = Object.entries(opts.shrink ?? {}).flatMap(([name, min]) => (head.includes(name) ? [{ col: head.indexOf(name), min }] : []));

@@ -46,10 +46,10 @@ describe('renderTable with a width', () => {
 
   it('the first shrinkable column gives up width first, down to its minimum, then the next', () => {
     const natural = [6, 16, 43, 110];
-    const table = [HEAD, ROWS[0]!.map((_, i) => 'x'.repeat(natural[i]!))];
+    const rows = [ROWS[0]!.map((_, i) => 'x'.repeat(natural[i]!))];
     // 188 columns wide; 88 to give up: the detail gives 76 (to 34), the name the other 12.
-    expect(fitColumns(table, HEAD, 100, { shrink: { detail: 34, name: 20 } })).toEqual({ kept: [0, 1, 2, 3], widths: [6, 16, 31, 34] });
-    expect(fitColumns(table, HEAD, 200, { shrink: { detail: 34 } })).toBeUndefined();
+    expect(fitColumns(HEAD, rows, 100, { shrink: { detail: 34, name: 20 } })).toEqual({ kept: [0, 1, 2, 3], widths: [6, 16, 31, 34] });
+    expect(fitColumns(HEAD, rows, 200, { shrink: { detail: 34 } })).toBeUndefined();
   });
 
   it('when wrapping is not enough, the droppable columns go, least useful first, and every line still fits', () => {
