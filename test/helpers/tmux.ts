@@ -6,6 +6,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TEST_CREDENTIALS, REGION } from './kinesis.js';
 
@@ -60,13 +62,14 @@ export class TmuxTerminal {
     return { lines: lines.slice(0, end), code: Number(/__EXIT (\d+)__/.exec(lines[end]!)![1]) };
   }
 
-  /** Ends the tmux server of this socket (and every session left on it). */
+  /** Ends the tmux server of this socket (and every session left on it), and removes the socket file tmux leaves. */
   close(): void {
     try {
       this.tmux('kill-server');
     } catch {
       // no server was started, or it already ended with its last session
     }
+    rmSync(join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid?.() ?? 0}`, this.socket), { force: true });
   }
 }
 
