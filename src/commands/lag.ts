@@ -81,7 +81,7 @@ export function register(program: Command): void {
           if (isFailing(report.status, o.failOn)) throw new CheckFailedError(`lag status ${report.status}: ${report.reason}`);
           return;
         }
-        await watchLag(o.lag, aws, ctx.host, { intervalMs: o.watch.intervalMs, signal: stop.signal, onReport: lagWatchRenderer(ctx.out, o.watch.text) });
+        await watchLag(o.lag, aws, ctx.host, { intervalMs: o.watch.intervalMs, signal: stop.signal, ...lagWatchRenderer(ctx.out, o.watch.text) });
       }),
     );
 }

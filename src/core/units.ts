@@ -20,16 +20,26 @@ export function parseDurationMs(text: string): number | null {
   return Number(match[1]) * DURATION_UNITS[match[2]!]!;
 }
 
+/**
+ * `412ms`, `3.8s`, `42s`, `2m5s`, `1h31m`, `3d5h`. The value is rounded to the smallest unit shown
+ * before it is split, so a part never reads 60 (359.6 s is `6m`, not `5m60s`).
+ */
 export function formatDurationMs(ms: number): string {
   if (!Number.isFinite(ms)) return '∞';
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s < 10 ? s.toFixed(1) : Math.round(s)}s`;
-  const m = s / 60;
-  if (m < 60) return `${Math.floor(m)}m${Math.round(s % 60) ? `${Math.round(s % 60)}s` : ''}`;
-  const h = m / 60;
-  if (h < 48) return `${Math.floor(h)}h${Math.round(m % 60) ? `${Math.round(m % 60)}m` : ''}`;
-  return `${Math.floor(h / 24)}d${Math.round(h % 24) ? `${Math.round(h % 24)}h` : ''}`;
+  if (ms < 999.5) return `${Math.round(ms)}ms`;
+  if (ms < 9_950) return `${(ms / 1000).toFixed(1)}s`;
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return twoUnits(Math.floor(s / 60), 'm', s % 60, 's');
+  const m = Math.round(ms / 60_000);
+  if (m < 48 * 60) return twoUnits(Math.floor(m / 60), 'h', m % 60, 'm');
+  const h = Math.round(ms / 3_600_000);
+  return twoUnits(Math.floor(h / 24), 'd', h % 24, 'h');
+}
+
+/** `2m5s`, and `5m` when the second part is 0. */
+function twoUnits(big: number, bigUnit: string, small: number, smallUnit: string): string {
+  return `${big}${bigUnit}${small ? `${small}${smallUnit}` : ''}`;
 }
 
 // ---- flag value parsers: each throws a UsageError that names the flag and what it accepts ----

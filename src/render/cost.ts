@@ -4,6 +4,7 @@ import { formatNumber } from '../core/units.js';
 import type { CostResult } from '../services/cost.js';
 import type { Output } from './output.js';
 import { renderTable, usd } from './table.js';
+import { wrapText } from './wrap.js';
 
 /** Warnings on stderr and the table on stdout, or only the JSON document (warnings inside it) with --json. */
 export function printCost(out: Output, result: CostResult): void {
@@ -12,7 +13,7 @@ export function printCost(out: Output, result: CostResult): void {
     return;
   }
   for (const w of result.warnings) out.warn(w);
-  out.result(renderCost(result, out.color.bold));
+  out.result(renderCost(result, out.color.bold, out.width));
 }
 
 export function costDocument(r: CostResult): object {
@@ -44,7 +45,8 @@ function roundTotals({ totals: t, leftOut }: CostEstimate): object {
   };
 }
 
-export function renderCost(r: CostResult, bold: (s: string) => string): string {
+/** `width`: the terminal's columns to fit (Output.width); undefined prints every value in full. */
+export function renderCost(r: CostResult, bold: (s: string) => string, width?: number): string {
   const { estimate: est, table, source, shards } = r;
   const qty = (n: number): string => formatNumber(n, n < 10 ? 3 : 1);
   const unitPrice = (n: number): string => `$${formatNumber(n, 6)}`;
@@ -63,6 +65,11 @@ export function renderCost(r: CostResult, bold: (s: string) => string): string {
   const head = ['component', 'item', 'quantity a month', 'unit price', 'a month'];
   const sourceText = source === 'bundled' ? `bundled ${table.region} prices of ${table.asOf}` : source === 'live' ? `AWS Price List API, ${table.region}, ${table.asOf}` : `${source} (${table.region}, ${table.asOf})`;
   const missing = [...new Set([...est.leftOut.provisioned, ...est.leftOut.onDemand])];
-  const incomplete = missing.length ? `\nincomplete totals: no ${table.region} price for ${missing.join('; ')} (use --live or --prices <file>)` : '';
-  return `${renderTable(head, rows, { align: ['left', 'left', 'right', 'right', 'right'] })}${incomplete}\n${shards} provisioned shard${shards === 1 ? '' : 's'}; ${sourceText}; a month is 730 hours; S3 storage grows by its line each month data is kept.`;
+  const incomplete = missing.length ? `\n${wrapText(`incomplete totals: no ${table.region} price for ${missing.join('; ')} (use --live or --prices <file>)`, width)}` : '';
+  // The items wrap first (they are sentences), then the components and quantities. The unit price
+  // is the one column to drop: quantity × unit price is the month's figure, which stays, and
+  // --json or a wider terminal shows it.
+  const fit = { width, shrink: { item: 23, component: 20, 'quantity a month': 12 }, drop: ['unit price'] };
+  const footer = `${shards} provisioned shard${shards === 1 ? '' : 's'}; ${sourceText}; a month is 730 hours; S3 storage grows by its line each month data is kept.`;
+  return `${renderTable(head, rows, { align: ['left', 'left', 'right', 'right', 'right'], ...fit })}${incomplete}\n${wrapText(footer, width)}`;
 }

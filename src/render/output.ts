@@ -10,7 +10,7 @@ export interface OutputOptions {
   color: boolean;
   quiet: boolean;
   debug: boolean;
-  stdout?: NodeJS.WritableStream & { isTTY?: boolean };
+  stdout?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   stderr?: NodeJS.WritableStream & { isTTY?: boolean };
   env?: NodeJS.ProcessEnv;
 }
@@ -28,7 +28,7 @@ export class Output {
   /** Prompts: only when stdin and stderr are terminals. */
   readonly canPrompt: boolean;
   readonly stdoutIsTTY: boolean;
-  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
 
   constructor(opts: OutputOptions) {
@@ -44,6 +44,16 @@ export class Output {
     this.errColor = new Chalk({ level: colorAllowed && this.stderr.isTTY ? 1 : 0 });
     this.interactive = Boolean(this.stderr.isTTY) && !env.CI;
     this.canPrompt = Boolean(process.stdin.isTTY) && Boolean(this.stderr.isTTY);
+  }
+
+  /**
+   * The columns tables and prose are fitted to: the terminal's, read at each call so a --watch
+   * redraw follows a resize. Undefined when stdout is not a terminal (or reports no width): piped
+   * output keeps every value in full.
+   */
+  get width(): number | undefined {
+    const columns = this.stdout.columns;
+    return this.stdoutIsTTY && columns && columns > 0 ? columns : undefined;
   }
 
   /** A result line on stdout. */

@@ -5,6 +5,7 @@ import type { PriceTable } from '../core/pricing.js';
 import { MIB, formatNumber } from '../core/units.js';
 import type { Output } from './output.js';
 import { pct, renderTable, usd } from './table.js';
+import { wrapText } from './wrap.js';
 
 export interface PlanView {
   plan: CapacityPlan;
@@ -25,10 +26,11 @@ export function printPlan(out: Output, v: PlanView): void {
   }
   for (const w of v.plan.warnings) out.warn(w.message);
   for (const m of v.cost.missing) out.warn(m);
-  out.result(renderPlan(v, out.color.bold));
+  out.result(renderPlan(v, out.color.bold, out.width));
 }
 
-export function renderPlan({ plan, cost, table }: PlanView, bold: (s: string) => string): string {
+/** `width`: the terminal's columns to fit (Output.width); undefined prints every value in full. */
+export function renderPlan({ plan, cost, table }: PlanView, bold: (s: string) => string, width?: number): string {
   const { input, shards, utilization: u } = plan;
   const demand = planDemand(plan);
   const mark = (limit: BindingLimit, text: string): string => (shards.bindingLimit === limit ? bold(`${text} ← binding`) : text);
@@ -40,7 +42,8 @@ export function renderPlan({ plan, cost, table }: PlanView, bold: (s: string) =>
       ['write records', `${fmt(demand.peakRps)} records/s`, `${formatNumber(SHARD_WRITE_RECORDS_PER_S)} records/s`, mark('write-records', pct(u.writeRecords))],
       [`shared read (${input.consumers} consumer${input.consumers === 1 ? '' : 's'})`, `${fmt(demand.readMiBps)} MiB/s`, `${SHARD_READ_BYTES_PER_S / MIB} MiB/s`, mark('read-bytes', pct(u.readBytes))],
     ],
-    { align: ['left', 'right', 'right', 'right'] },
+    // Only a terminal under 85 columns needs this: the limit's name wraps first, then the figures.
+    { align: ['left', 'right', 'right', 'right'], width, shrink: { limit: 12, 'demand at peak': 10, 'per shard': 8 } },
   );
   const money = (v: number | null): string => (v === null ? 'unknown' : usd(v));
   const facts = [
@@ -55,9 +58,9 @@ export function renderPlan({ plan, cost, table }: PlanView, bold: (s: string) =>
     ['GetRecords', `${plan.getRecordsCallsPerShard.budgetPerSecond} calls/s per shard, ${fmt(plan.getRecordsCallsPerShard.perConsumerPerSecond)} per standard consumer`],
     ['Firehose buffer', `${plan.firehose.bufferSizeMiB} MiB or ${plan.firehose.bufferIntervalSeconds} s, whichever comes first`],
   ]
-    .map(([k, v]) => `${k!.padEnd(16)} ${v}`)
+    .map(([k, v]) => wrapText(`${k!.padEnd(16)} ${v}`, width, ' '.repeat(17)))
     .join('\n');
-  return `${limits}\n${facts}\n${bindingSentence(plan, demand)}`;
+  return `${limits}\n${facts}\n${wrapText(bindingSentence(plan, demand), width)}`;
 }
 
 /** Some price of the region is known (a region without a bundled table has none). */

@@ -16,7 +16,11 @@ export function renderActions(out: Output, actions: PlannedAction[]): void {
   if (out.json) return;
   const c = out.color;
   const paint: Record<PlannedAction['action'], (s: string) => string> = { create: c.green, update: c.yellow, start: c.cyan, none: c.dim, drift: c.red };
-  out.result(renderTable(['action', 'resource', 'name', 'detail'], actions.map((a) => [paint[a.action](a.action), a.resource, a.name, a.detail])));
+  const rows = actions.map((a) => [paint[a.action](a.action), a.resource, a.name, a.detail]);
+  // Every column says what will change, so none is dropped: the free-text detail wraps first (down to
+  // 34, the longest metric name an alarm's detail starts with, GetRecords.IteratorAgeMilliseconds),
+  // then the names (at their hyphens), then the resource kinds.
+  out.result(renderTable(['action', 'resource', 'name', 'detail'], rows, { width: out.width, shrink: { detail: 34, name: 20, resource: 10 } }));
 }
 
 /** The outcome: the JSON report, or the closing line. */

@@ -204,21 +204,79 @@ export async function lagOnce(opts: LagOptions, clients: LagClients, host: Host,
   return collectLag(opts, clients, host, new LagSession(), realClock(run.signal)).finally(() => spinner?.stop());
 }
 
+/** What a --watch screen shows: the last good report, and how the refresh after it is going. */
+export interface LagWatchState {
+  intervalMs: number;
+  /** The clock's time of this update. */
+  nowMs: number;
+  /** The last successful refresh, and when it ended. */
+  last?: { report: LagReport; atMs: number };
+  /** A refresh is running, since this time. */
+  refreshingSinceMs?: number;
+  /** The refresh after `last` failed; cleared by the next success. */
+  failed?: { atMs: number; message: string };
+}
+
+/** `report` and `failed` after each refresh; `tick` every `tickMs` in between. */
+export type LagWatchEvent = 'report' | 'failed' | 'tick';
+
 export interface LagWatch {
   intervalMs: number;
   /** Ctrl-C: ends the loop (and a sleep in progress). */
   signal: AbortSignal;
-  onReport(report: LagReport): void;
+  onUpdate(event: LagWatchEvent, state: LagWatchState): void;
+  /** How often to tick while a refresh runs or the loop waits (a screen that counts the seconds); none: no ticks. */
+  tickMs?: number;
+  /** The real clock unless a test brings its own. */
+  clock?: LagClock;
 }
 
 /** --watch: a report every `intervalMs` until the signal aborts, each over the samples of the refreshes before. */
 export async function watchLag(opts: LagOptions, clients: LagClients, host: Host, watch: LagWatch): Promise<void> {
   const session = new LagSession();
-  const clock = realClock(watch.signal);
+  const clock = watch.clock ?? realClock(watch.signal);
+  await watchLoop(() => collectLag(opts, clients, host, session, clock), clock, watch);
+}
+
+/**
+ * The --watch loop over any `refresh`. The first refresh's failure ends the run, as a single `lag`
+ * would: there is nothing to show yet. A later one is reported (`failed`, with the figures of the
+ * last success kept) and the next refresh comes an interval later, as it would have.
+ */
+export async function watchLoop(refresh: () => Promise<LagReport>, clock: LagClock, watch: LagWatch): Promise<void> {
+  const state: Omit<LagWatchState, 'nowMs'> = { intervalMs: watch.intervalMs };
+  const emit = (event: LagWatchEvent) => watch.onUpdate(event, { ...state, nowMs: clock.now() });
   while (!watch.signal.aborted) {
-    const report = await collectLag(opts, clients, host, session, clock);
-    if (watch.signal.aborted) break;
-    watch.onReport(report);
-    await clock.sleep(watch.intervalMs);
+    state.refreshingSinceMs = clock.now();
+    try {
+      const report = await ticking(refresh(), clock, watch, () => emit('tick'));
+      if (watch.signal.aborted) return;
+      state.last = { report, atMs: clock.now() };
+      state.failed = undefined;
+      state.refreshingSinceMs = undefined;
+      emit('report');
+    } catch (err) {
+      if (watch.signal.aborted) return;
+      if (!state.last) throw err;
+      state.failed = { atMs: clock.now(), message: (err as Error).message };
+      state.refreshingSinceMs = undefined;
+      emit('failed');
+    }
+    await ticking(clock.sleep(watch.intervalMs), clock, watch, () => emit('tick'));
+  }
+}
+
+/** `work`'s result, with `onTick` called every `watch.tickMs` until it settles. */
+async function ticking<T>(work: Promise<T>, clock: LagClock, watch: LagWatch, onTick: () => void): Promise<T> {
+  if (!watch.tickMs) return work;
+  let settled = false;
+  const done = work.then(
+    () => void (settled = true),
+    () => void (settled = true),
+  );
+  for (;;) {
+    await Promise.race([done, clock.sleep(watch.tickMs)]);
+    if (settled || watch.signal.aborted) return work;
+    onTick();
   }
 }
