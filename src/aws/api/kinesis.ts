@@ -15,6 +15,7 @@ import {
   ListStreamConsumersCommand,
   ListTagsForStreamCommand,
   MergeShardsCommand,
+  PutRecordsCommand,
   RegisterStreamConsumerCommand,
   RemoveTagsFromStreamCommand,
   SplitShardCommand,
@@ -51,6 +52,7 @@ export interface KinesisApi {
   describeStreamConsumer: Call<K.DescribeStreamConsumerCommandInput, K.DescribeStreamConsumerCommandOutput>;
   deregisterStreamConsumer: Call<K.DeregisterStreamConsumerCommandInput, K.DeregisterStreamConsumerCommandOutput>;
   listStreamConsumers: Call<K.ListStreamConsumersCommandInput, K.ListStreamConsumersCommandOutput>;
+  putRecords: Call<K.PutRecordsCommandInput, K.PutRecordsCommandOutput>;
 }
 
 export function kinesisApi(client: K.KinesisClient): KinesisApi {
@@ -78,5 +80,6 @@ export function kinesisApi(client: K.KinesisClient): KinesisApi {
     describeStreamConsumer: op(client, DescribeStreamConsumerCommand),
     deregisterStreamConsumer: op(client, DeregisterStreamConsumerCommand),
     listStreamConsumers: op(client, ListStreamConsumersCommand),
+    putRecords: op(client, PutRecordsCommand),
   };
 }
