@@ -87,7 +87,7 @@ export interface RowJson {
 export const MAX_JSON_DEPTH = 512;
 
 /**
- * Cap on one inflated payload. A Kinesis record is at most 10 MiB (FACTS.md, "large-records" guide); a gzip
+ * Cap on one inflated payload. A Kinesis record is at most 10 MiB (Kinesis Data Streams Developer Guide, Handle large records); a gzip
  * bomb of that size could otherwise inflate to gigabytes and take the process down.
  */
 export const MAX_INFLATED_BYTES = 256 * MIB;
@@ -102,8 +102,8 @@ const KPL_MD5_BYTES = 16;
 type BaseView = Pick<RecordView, 'shardId' | 'sequenceNumber' | 'subSequenceNumber' | 'partitionKey' | 'arrivalTime'>;
 
 /**
- * Views are built with explicit literals, never `{ ...base }`: object spread measured as costly as the JSON.parse
- * of a 1 KiB record itself (V8 CloneObject slow path), which alone halved decode throughput.
+ * Views are built with explicit literals, never `{ ...base }`: object spread takes V8's slow CloneObject path
+ * (docs/performance.md, "Decode").
  */
 function newView(base: BaseView, format: RecordFormat, cdc: CdcView | null, compressed: 'gzip' | undefined): RecordView {
   const view: RecordView =
@@ -195,7 +195,7 @@ let kinesisAgg: KinesisAggModule | undefined;
 
 /**
  * aws-kinesis-agg is loaded on the first aggregated record, not at import: it pulls in protobufjs and async,
- * which take 70-100 ms to load, and most streams never carry a KPL aggregate. createRequire keeps the load
+ * which are slow to load (docs/performance.md, "Decode"), and most streams never carry a KPL aggregate. createRequire keeps the load
  * synchronous, so decodeRecord stays synchronous.
  */
 function loadKinesisAgg(): KinesisAggModule {
@@ -270,9 +270,8 @@ function decodePayload(bytes: Buffer, base: BaseView, compressed: 'gzip' | undef
   const looksLikeJson = first === 0x7b /* { */ || first === 0x5b; /* [ */
   let text: string;
   if (looksLikeJson) {
-    // Invalid UTF-8 decodes to U+FFFD, so only a text holding one needs the byte check (a native call that
-    // cost more than the decode of a 1 KiB record). The check runs first for other payloads: binary ones are
-    // not decoded in vain.
+    // Invalid UTF-8 decodes to U+FFFD, so only a text holding one needs the (costly) byte check. The check
+    // runs first for other payloads: binary ones are not decoded in vain.
     text = bytes.toString('utf8');
     if (text.includes('\ufffd') && !isUtf8(bytes)) return errorView(base, bytes, 'invalid UTF-8 in a JSON payload', compressed);
   } else {
@@ -332,16 +331,16 @@ export interface DmsSplit {
  * B only with BeforeImageSettings. Such a text is cut at those literal member names and D, B and M are parsed
  * one by one. The cut is right by construction: when every piece parses, the text is exactly that object, so
  * the result equals JSON.parse of the whole text; when a name also occurs inside a row, a piece is cut short,
- * fails to parse, and the caller parses the whole text instead. The pieces cost the same to parse as the whole;
- * what is gained is D and B as text, which `tail --json` copies into its line: serializing the parsed rows
- * again cost more CPU than parsing them (docs/performance.md). Texts holding a line break are left to the
+ * fails to parse, and the caller parses the whole text instead. What is gained is D and B as text, which
+ * `tail --json` copies into its line instead of serializing the parsed rows again (docs/performance.md,
+ * "Tail CPU"). Texts holding a line break are left to the
  * whole parse: a copied row must not break the one-object-per-line output. A before-image renamed by
  * BeforeImageSettings.FieldName is not cut either; such a record pays for a failed parse of its data piece.
  */
 export function splitDmsText(text: string): DmsSplit | undefined {
   if (!text.startsWith(DMS_HEAD) || text.charCodeAt(text.length - 1) !== 0x7d /* } */) return undefined;
   if (text.includes('\n') || text.includes('\r')) return undefined;
-  // indexOf, not lastIndexOf: V8's lastIndexOf is a plain backward loop (~1 % of tail's cycles in perf record).
+  // indexOf, not lastIndexOf: V8's lastIndexOf is a plain backward loop (docs/performance.md, "Tail CPU").
   // Which occurrence is found does not matter for correctness (see above), only whether the cut is made.
   const b = text.indexOf(DMS_BEFORE_IMAGE, DMS_HEAD.length);
   const hasBefore = b >= 0;
@@ -416,7 +415,7 @@ function exceedsDepth(value: object, depth: number): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// DMS (FACTS.md "DMS → Kinesis record format"; AWS DMS guide, "Using Amazon Kinesis Data Streams as a target")
+// DMS (AWS DMS User Guide, Using Amazon Kinesis Data Streams as a target)
 
 const DMS_KNOWN_KEYS = new Set(['data', 'metadata', 'control']);
 
@@ -579,9 +578,9 @@ function epochMsToIso(v: unknown): string | null {
 }
 
 /**
- * ISO-8601 of an arrival time. Date.prototype.toISOString took 1.4-1.8 µs, 14 % of the decode time of a 1 KiB
- * record; this formats the time of day by hand and memoizes the date part (records fetched together share a
- * day), about 5× faster. Outside years 1970..9999 it falls back to toISOString.
+ * ISO-8601 of an arrival time, the time of day formatted by hand and the date part memoized (records fetched
+ * together share a day): Date.prototype.toISOString was a large share of a record's decoding
+ * (docs/performance.md, "Decode"). Outside years 1970..9999 it falls back to toISOString.
  */
 const DAY_MS = 86_400_000;
 const YEAR_10000_MS = 253_402_300_800_000;
