@@ -72,7 +72,7 @@ async function bareLoop(endpoint, stream) {
   process.stderr.write(`bare loop: ${records} records, ${(bytes / 1024 / 1024).toFixed(1)} MiB\n`);
 }
 
-/** A ~1 KiB DMS update with a full before-image (MySQL style), as DMS writes it (FACTS.md). */
+/** A ~1 KiB DMS update with a full before-image (MySQL style), as DMS writes it (AWS DMS User Guide, Using Amazon Kinesis Data Streams as a target). */
 function dmsRecord(i) {
   const key = i % 1000;
   const row = (status) => ({

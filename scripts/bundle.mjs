@@ -1,10 +1,7 @@
-// Bundles the CLI for start-up speed: one ESM entry plus lazily loaded chunks in dist/bundle/.
-// Loading ~40 small modules and the CommonJS packages commander and cli-table3 through Node's ESM
-// loader cost more than a third of `cdcpipe plan`'s start-up; a bundle is read and compiled once.
-// The AWS SDK is bundled too, from its ES module builds (mainFields): loading its 23 CommonJS package
-// files (one large dist-cjs file each) through Node's loader cost ~0.2 s CPU in every command that
-// calls AWS (an empty `tail`: 0.46 → 0.26 s).
-// Code splitting keeps it in chunks that only those commands load; `plan` and `cost` never do
+// Bundles the CLI for start-up speed: one ESM entry plus lazily loaded chunks in dist/bundle/; a bundle is
+// read and compiled once, where many small modules each cost a trip through Node's loader (docs/performance.md).
+// The AWS SDK is bundled too, from its ES module builds (mainFields), not as its CommonJS package files.
+// Code splitting keeps it in chunks that only the commands calling AWS load; `plan` and `cost` never do
 // (test/integration/cli-plan-cost.test.ts). The packages loaded only for tests, the demo or rare paths
 // stay external. tsc's dist/ stays for the tests and benchmarks that import single modules.
 import { rmSync } from 'node:fs';

@@ -1,11 +1,11 @@
+/** `cdcpipe produce <stream>`: flags and their validation; the writing is src/services/produce.ts (loaded lazily). */
 import type { Command } from 'commander';
 import { action, examples } from './action.js';
 import { UsageError } from '../errors.js';
-import { CDC_FORMATS, CdcGenerator, MAX_TABLES, PARTITION_KEY_MODES, parseOpMix, type GeneratorOptions } from '../core/cdc-generator.js';
-import { planCapacity } from '../core/capacity.js';
-import { checkLoad } from '../core/load-check.js';
+import { CDC_FORMATS, MAX_TABLES, PARTITION_KEY_MODES, parseOpMix, type GeneratorOptions } from '../core/cdc-generator.js';
 import { RECORD_ABSOLUTE_MAX_BYTES, RECORD_DEFAULT_MAX_BYTES } from '../core/limits.js';
-import { formatDurationMs, KIB, MIB, parseDurationFlag, parseEnumFlag, parseNumberFlag, formatNumber } from '../core/units.js';
+import { KIB, parseDurationFlag, parseEnumFlag, parseNumberFlag } from '../core/units.js';
+import type { ProduceOptions } from '../services/produce.js';
 
 interface ProduceFlags {
   rps: string;
@@ -50,100 +50,50 @@ export function register(program: Command): void {
     )
     .action(
       action<ProduceFlags>(async (ctx, [stream], flags) => {
-        const rps = parseNumberFlag('--rps', flags.rps, { min: 0, minExclusive: true, max: 1_000_000 });
-        const kb = parseNumberFlag('--kb', flags.kb, { min: 0, minExclusive: true, max: RECORD_ABSOLUTE_MAX_BYTES / KIB });
-        if (flags.duration !== undefined && flags.count !== undefined) throw new UsageError('--duration and --count: pass one of them, not both');
-        const count = flags.count !== undefined ? parseNumberFlag('--count', flags.count, { min: 1, integer: true }) : undefined;
-        const durationMs = count === undefined ? parseDurationFlag('--duration', flags.duration ?? '30s', { minMs: 100 }) : undefined;
-        const seed = flags.seed !== undefined ? parseNumberFlag('--seed', flags.seed, { min: 0, max: 2 ** 32 - 1, integer: true }) : Math.floor(Math.random() * 2 ** 32);
-        const gen: GeneratorOptions = {
-          seed,
-          kb,
-          tables: parseNumberFlag('--tables', flags.tables, { min: 1, max: MAX_TABLES, integer: true }),
-          ops: parseOpMix('--ops', flags.ops),
-          partitionKey: parseEnumFlag('--partition-key', flags.partitionKey, PARTITION_KEY_MODES),
-          format: parseEnumFlag('--format', flags.format, CDC_FORMATS),
-        };
-        // aws-kinesis-agg packs at most 1 MiB per aggregated record (the KPL's own limit).
-        if (flags.kplAggregate && kb >= 1000) throw new UsageError(`--kb: with --kpl-aggregate, expected a number < 1000 (an aggregated record holds at most 1 MiB), got '${flags.kb}'`);
-        const createShards = flags.createShards !== undefined ? parseNumberFlag('--create-shards', flags.createShards, { min: 1, max: 10_000, integer: true }) : undefined;
-        const maxInFlight = parseNumberFlag('--max-in-flight', flags.maxInFlight, { min: 1, max: 64, integer: true });
-        // With schema-table partitioning, a table's share of the traffic all lands on one key (and shard).
-        const plan = planCapacity({ rps, kb, ...(gen.partitionKey === 'schema-table' ? { skew: 1 / gen.tables } : {}) });
-
-        if (createShards !== undefined && kb * KIB + KIB > RECORD_DEFAULT_MAX_BYTES) {
-          // Checked before the stream is created: a new stream has the default 1 MiB record limit.
-          throw new UsageError(`--kb: ${kb} KiB records do not fit the ${RECORD_DEFAULT_MAX_BYTES / KIB} KiB record limit of a stream created by --create-shards`, 'create the stream with a larger MaxRecordSizeInKiB first, or lower --kb');
-        }
-        const { prepareStream, produce } = await import('../aws/producer.js');
-        const kinesis = await (await ctx.aws()).kinesisSdk();
-        const target = await prepareStream(kinesis, stream!, { createShards });
-        if (target.created) ctx.out.info(`created stream ${stream} with ${createShards} shard${createShards === 1 ? '' : 's'}`);
-        if (kb * KIB + KIB > target.maxRecordBytes) {
-          throw new UsageError(`--kb: ${kb} KiB records do not fit the stream's maximum record size of ${target.maxRecordBytes / KIB} KiB`, 'raise it with UpdateMaxRecordSize (up to 10240 KiB) or lower --kb');
-        }
-
-        const abort = new AbortController();
-        const onSigint = (): void => abort.abort();
-        process.once('SIGINT', onSigint);
-        ctx.onClose(() => void process.off('SIGINT', onSigint));
-        const { LiveLine, renderProduceReport } = await import('../render/produce-report.js');
-        const live = new LiveLine(ctx.out.stderr, ctx.out.interactive && !ctx.out.quiet);
-        ctx.onClose(() => live.clear());
-        const goal = count !== undefined ? `${formatNumber(count)} records` : formatDurationMs(durationMs!);
-        let lastDraw = 0;
-        const result = await produce(kinesis, {
-          stream: stream!,
-          rps,
-          count,
-          durationMs,
-          source: new CdcGenerator(gen),
-          aggregate: Boolean(flags.kplAggregate),
-          maxInFlight,
-          maxRecordBytes: target.maxRecordBytes,
-          signal: abort.signal,
-          onProgress: (p) => {
-            if (p.elapsedMs - lastDraw < 200) return;
-            lastDraw = p.elapsedMs;
-            const s = Math.max(p.elapsedMs / 1000, 0.001);
-            live.update(`${stream}: ${formatNumber(p.records)} records · ${Math.round(p.records / s)}/s · ${(p.bytes / MIB / s).toFixed(2)} MiB/s · throttled ${p.throttled} · ${formatDurationMs(p.elapsedMs)} of ${goal}`);
+        const options = validate(stream!, flags);
+        const [{ produce }, { produceDocument, produceProgress, renderProduceReport }] = await Promise.all([import('../services/produce.js'), import('../render/produce-report.js')]);
+        const progress = produceProgress(ctx.out, options);
+        ctx.onClose(() => progress.clear());
+        const report = await produce(options, await ctx.aws(), ctx.host, {
+          onProgress: (p) => progress.update(p),
+          interrupt: () => {
+            // From here on, Ctrl-C stops generating; what was generated is still written and reported.
+            const abort = new AbortController();
+            const onSigint = (): void => abort.abort();
+            process.once('SIGINT', onSigint);
+            ctx.onClose(() => void process.off('SIGINT', onSigint));
+            return abort.signal;
           },
         });
-        live.clear();
-
-        const recordsPerSecond = result.records / Math.max(result.seconds, 1e-9);
-        const mibPerSecond = result.bytes / MIB / Math.max(result.seconds, 1e-9);
-        const check = checkLoad(plan, { mode: target.mode, openShards: target.openShards });
-        const notes: string[] = [];
-        if (recordsPerSecond < rps * 0.9 && !result.stoppedEarly) notes.push(`achieved ${Math.round(recordsPerSecond)} records/s, below the ${rps} target: the client or the network is the bottleneck (try --max-in-flight)`);
-        if (result.throttled > 0) notes.push(`${result.throttled} entries were throttled and retried: the stream is at its write limit`);
-        if (ctx.global.json) {
-          ctx.out.document({
-            stream,
-            records: result.records,
-            bytes: result.bytes,
-            seconds: round(result.seconds, 3),
-            recordsPerSecond: round(recordsPerSecond, 1),
-            mibPerSecond: round(mibPerSecond, 3),
-            throttled: result.throttled,
-            perShard: result.perShard,
-            kinesisRecords: result.kinesisRecords,
-            partitionKeyBytes: result.partitionKeyBytes,
-            otherFailures: result.otherFailures,
-            requests: result.requests,
-            stoppedEarly: result.stoppedEarly,
-            target: { rps, kb, count: count ?? null, durationMs: durationMs ?? null, format: gen.format, partitionKey: gen.partitionKey, tables: gen.tables, ops: gen.ops, kplAggregate: Boolean(flags.kplAggregate), seed },
-            plan: check,
-            notes,
-          });
-          return;
-        }
-        ctx.out.result(renderProduceReport({ stream: stream!, result, recordsPerSecond, mibPerSecond, rps, kb, check, notes, seed, color: ctx.out.color }));
+        progress.clear();
+        if (ctx.global.json) ctx.out.document(produceDocument(report, options));
+        else ctx.out.result(renderProduceReport(report, options, ctx.out.color));
       }),
     );
 }
 
-function round(n: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
+function validate(stream: string, flags: ProduceFlags): ProduceOptions {
+  const rps = parseNumberFlag('--rps', flags.rps, { min: 0, minExclusive: true, max: 1_000_000 });
+  const kb = parseNumberFlag('--kb', flags.kb, { min: 0, minExclusive: true, max: RECORD_ABSOLUTE_MAX_BYTES / KIB });
+  if (flags.duration !== undefined && flags.count !== undefined) throw new UsageError('--duration and --count: pass one of them, not both');
+  const count = flags.count !== undefined ? parseNumberFlag('--count', flags.count, { min: 1, integer: true }) : undefined;
+  const durationMs = count === undefined ? parseDurationFlag('--duration', flags.duration ?? '30s', { minMs: 100 }) : undefined;
+  const seed = flags.seed !== undefined ? parseNumberFlag('--seed', flags.seed, { min: 0, max: 2 ** 32 - 1, integer: true }) : Math.floor(Math.random() * 2 ** 32);
+  const generator: GeneratorOptions = {
+    seed,
+    kb,
+    tables: parseNumberFlag('--tables', flags.tables, { min: 1, max: MAX_TABLES, integer: true }),
+    ops: parseOpMix('--ops', flags.ops),
+    partitionKey: parseEnumFlag('--partition-key', flags.partitionKey, PARTITION_KEY_MODES),
+    format: parseEnumFlag('--format', flags.format, CDC_FORMATS),
+  };
+  // aws-kinesis-agg packs at most 1 MiB per aggregated record (the KPL's own limit).
+  if (flags.kplAggregate && kb >= 1000) throw new UsageError(`--kb: with --kpl-aggregate, expected a number < 1000 (an aggregated record holds at most 1 MiB), got '${flags.kb}'`);
+  const createShards = flags.createShards !== undefined ? parseNumberFlag('--create-shards', flags.createShards, { min: 1, max: 10_000, integer: true }) : undefined;
+  const maxInFlight = parseNumberFlag('--max-in-flight', flags.maxInFlight, { min: 1, max: 64, integer: true });
+  if (createShards !== undefined && kb * KIB + KIB > RECORD_DEFAULT_MAX_BYTES) {
+    // Checked before the stream is created: a new stream has the default 1 MiB record limit.
+    throw new UsageError(`--kb: ${kb} KiB records do not fit the ${RECORD_DEFAULT_MAX_BYTES / KIB} KiB record limit of a stream created by --create-shards`, 'create the stream with a larger MaxRecordSizeInKiB first, or lower --kb');
+  }
+  return { stream, rps, kb, count, durationMs, generator, aggregate: Boolean(flags.kplAggregate), createShards, maxInFlight };
 }

@@ -1,10 +1,11 @@
-/** `cdcpipe tail <stream>`: flags and their validation; the reading is src/aws/tail-run.ts (loaded lazily). */
+/** `cdcpipe tail <stream>`: flags and their validation; the reading is src/services/tail.ts (loaded lazily). */
 import type { Command } from 'commander';
 import { action, examples } from './action.js';
-import { normalizeShardId, parseFromFlag, type FromSpec } from '../core/lineage.js';
-import { parseDurationMs, parseEnumFlag, parseEnumListFlag, parseIsoTimeFlag, parseNumberFlag } from '../core/units.js';
+import { normalizeShardId, parseFromFlag, parseUntilFlag, type FromSpec } from '../core/lineage.js';
+import { parseEnumFlag, parseEnumListFlag, parseNumberFlag } from '../core/units.js';
 import { UsageError } from '../errors.js';
-import type { TailOptions, TailFormat } from '../aws/tail-run.js';
+import type { TailFormat, TailFormatOptions } from '../render/tail.js';
+import type { TailOptions } from '../services/tail.js';
 
 interface TailFlags {
   shard?: string[];
@@ -25,7 +26,7 @@ interface TailFlags {
 }
 
 const OPS = ['insert', 'update', 'delete', 'load', 'truncate', 'control'] as const;
-/** DMS control operations (FACTS.md "DMS → Kinesis record format"), accepted by --op too. */
+/** DMS control operations (AWS DMS User Guide, Using Amazon Kinesis Data Streams as a target), accepted by --op too. */
 const CONTROL_OPS = ['create-table', 'rename-table', 'drop-table', 'change-columns', 'add-column', 'drop-column', 'rename-column', 'column-type-change'] as const;
 const FORMATS = ['pretty', 'json', 'raw'] as const;
 
@@ -39,7 +40,7 @@ export function register(program: Command): void {
     .option('-e, --until-end', 'stop once every shard, children included, is read to its current end')
     .option('-c, --max <n>', 'stop after n records (after --table/--op/--grep)')
     .option('--until <time>', 'stop at records that arrived after this ISO time (or -<duration> ago)')
-    .option('--table <schema.table>', 'only these tables (schema.table or table; * wildcards); repeatable', collect, [])
+    .option('--table <schema.table>', 'only these tables (schema.table or table; * wildcards); repeatable', (v: string, all: string[]) => [...all, v], [])
     .option('--op <ops>', `only these operations: ${OPS.join(',')} or a DMS control operation (add-column …)`)
     .option('--grep <regex>', 'only records whose payload matches')
     .option('--format <format>', `${FORMATS.join(' | ')} (default pretty; --json = json)`)
@@ -62,18 +63,34 @@ export function register(program: Command): void {
     )
     .action(
       action<TailFlags>(async (ctx, args, flags) => {
-        const options = await validate(args[0]!, flags, ctx.global.json, new Date());
-        const { runTail } = await import('../aws/tail-run.js');
-        await runTail(ctx, options);
+        const options = await validate(args[0]!, flags, ctx.global.json, new Date(), ctx.env);
+        const [{ tail }, { recordLines, renderTailSummary }] = await Promise.all([import('../services/tail.js'), import('../render/tail.js')]);
+        // Ctrl-C stops reading (the checkpoint and the summary are written, exit 0). The handler goes at once,
+        // so a second Ctrl-C gets Node's default behaviour and ends the process.
+        const ctrlC = new AbortController();
+        const onSigint = (): void => {
+          process.off('SIGINT', onSigint);
+          ctrlC.abort();
+        };
+        try {
+          const result = await tail(options, await ctx.aws(), ctx.host, {
+            write: recordLines(ctx.out, options),
+            // The entry point closes the context when stdout's pipe is closed (EPIPE): `| head` ends quietly.
+            onClose: (fn) => ctx.onClose(fn),
+            interrupt: () => {
+              process.on('SIGINT', onSigint);
+              return ctrlC.signal;
+            },
+          });
+          if (result.reason !== 'pipe-closed') ctx.out.info(renderTailSummary(result));
+        } finally {
+          process.removeListener('SIGINT', onSigint);
+        }
       }),
     );
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-async function validate(stream: string, flags: TailFlags, json: boolean, now: Date): Promise<TailOptions> {
+async function validate(stream: string, flags: TailFlags, json: boolean, now: Date, env: NodeJS.ProcessEnv): Promise<TailOptions & TailFormatOptions> {
   const from: FromSpec = parseFromFlag(flags.from, now);
   const shards = (flags.shard ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
   // The form is checked here, before any AWS call; whether the stream has the shard is checked after ListShards.
@@ -102,17 +119,11 @@ async function validate(stream: string, flags: TailFlags, json: boolean, now: Da
   const redact = flags.redact !== undefined ? flags.redact.split(',').map((c) => c.trim()).filter(Boolean) : undefined;
   if (redact && redact.length === 0) throw new UsageError('--redact: expected a comma-separated list of column names');
   const efo = flags.efo;
-  if (efo !== undefined && !/^[a-zA-Z0-9_.-]{1,128}$/.test(efo)) {
-    // API RegisterStreamConsumer: ConsumerName is 1..128 of [a-zA-Z0-9_.-].
-    throw new UsageError(`--efo: expected a consumer name of 1..128 letters, digits, _ . -, got '${efo}'`);
-  }
+  // Kinesis API Reference, RegisterStreamConsumer: ConsumerName is 1..128 of [a-zA-Z0-9_.-].
+  if (efo !== undefined && !/^[a-zA-Z0-9_.-]{1,128}$/.test(efo)) throw new UsageError(`--efo: expected a consumer name of 1..128 letters, digits, _ . -, got '${efo}'`);
   if (flags.keepConsumer && efo === undefined) throw new UsageError('--keep-consumer: only with --efo <consumer-name>');
-  if (flags.checkpoint !== undefined) {
-    const { access, constants } = await import('node:fs/promises');
-    const { dirname } = await import('node:path');
-    await access(dirname(flags.checkpoint), constants.W_OK).catch(() => {
-      throw new UsageError(`--checkpoint: cannot write in the directory of ${flags.checkpoint}`);
-    });
+  if (flags.checkpoint !== undefined && !(await (await import('../io/checkpoint-file.js')).canWriteBeside(flags.checkpoint))) {
+    throw new UsageError(`--checkpoint: cannot write in the directory of ${flags.checkpoint}`);
   }
   return {
     stream,
@@ -120,7 +131,7 @@ async function validate(stream: string, flags: TailFlags, json: boolean, now: Da
     shards,
     untilEnd: Boolean(flags.untilEnd),
     ...(flags.max !== undefined ? { max: parseNumberFlag('--max', flags.max, { min: 1, integer: true }) } : {}),
-    ...(flags.until !== undefined ? { until: parseUntil(flags.until, now) } : {}),
+    ...(flags.until !== undefined ? { until: parseUntilFlag(flags.until, now) } : {}),
     filter: {
       ...(flags.table?.length ? { tables: flags.table } : {}),
       ...(flags.op !== undefined ? { ops: parseEnumListFlag('--op', flags.op, [...OPS, ...CONTROL_OPS]) } : {}),
@@ -132,15 +143,7 @@ async function validate(stream: string, flags: TailFlags, json: boolean, now: Da
     ...(flags.checkpoint !== undefined ? { checkpointPath: flags.checkpoint } : {}),
     ...(efo !== undefined ? { efo: { consumerName: efo, keepConsumer: Boolean(flags.keepConsumer) } } : {}),
     concurrency: parseNumberFlag('--concurrency', flags.concurrency ?? '16', { min: 1, max: 1000, integer: true }),
+    // Tests only: small GetRecords pages make more calls, so injected faults hit more of them.
+    ...(env.CDCPIPE_TEST_GETRECORDS_LIMIT ? { recordsPerCall: Number(env.CDCPIPE_TEST_GETRECORDS_LIMIT) } : {}),
   };
-}
-
-function parseUntil(raw: string, now: Date): Date {
-  const rel = /^([+-])(.+)$/.exec(raw.trim());
-  if (rel) {
-    const ms = parseDurationMs(rel[2]!);
-    if (ms === null) throw new UsageError(`--until: expected an ISO-8601 time or ±<duration> (e.g. -5m), got '${raw}'`);
-    return new Date(now.getTime() + (rel[1] === '-' ? -ms : ms));
-  }
-  return parseIsoTimeFlag('--until', raw);
 }

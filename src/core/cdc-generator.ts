@@ -1,7 +1,7 @@
 /**
  * A seeded generator of realistic CDC records, as AWS DMS (MessageFormat json-unformatted, with
  * IncludePartitionValue, IncludeTransactionDetails and a MySQL-style full before-image) or Debezium
- * would write them to Kinesis (FACTS.md "DMS → Kinesis record format"). Pure: no clock, no I/O —
+ * would write them to Kinesis (AWS DMS User Guide, Using Amazon Kinesis Data Streams as a target). Pure: no clock, no I/O —
  * the caller passes the time of each record; the same seed and times give the same bytes.
  *
  * Every row carries `row_version`, a per-row change counter (1 on insert, +1 on every later change,

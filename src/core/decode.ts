@@ -10,7 +10,10 @@
 import { isUtf8 } from 'node:buffer';
 import { createRequire } from 'node:module';
 import { gunzipSync } from 'node:zlib';
+import { debeziumView, dmsView, isPlainObject, splitDmsText } from './decode-cdc.js';
 import { MIB } from './units.js';
+
+export { changedColumns, splitDmsText, type DmsSplit } from './decode-cdc.js';
 
 export type RecordFormat = 'dms' | 'debezium' | 'json' | 'text' | 'binary';
 export type CdcOperation = 'insert' | 'update' | 'delete' | 'load' | 'truncate' | 'control' | string;
@@ -87,7 +90,7 @@ export interface RowJson {
 export const MAX_JSON_DEPTH = 512;
 
 /**
- * Cap on one inflated payload. A Kinesis record is at most 10 MiB (FACTS.md, "large-records" guide); a gzip
+ * Cap on one inflated payload. A Kinesis record is at most 10 MiB (Kinesis Data Streams Developer Guide, Handle large records); a gzip
  * bomb of that size could otherwise inflate to gigabytes and take the process down.
  */
 export const MAX_INFLATED_BYTES = 256 * MIB;
@@ -102,8 +105,8 @@ const KPL_MD5_BYTES = 16;
 type BaseView = Pick<RecordView, 'shardId' | 'sequenceNumber' | 'subSequenceNumber' | 'partitionKey' | 'arrivalTime'>;
 
 /**
- * Views are built with explicit literals, never `{ ...base }`: object spread measured as costly as the JSON.parse
- * of a 1 KiB record itself (V8 CloneObject slow path), which alone halved decode throughput.
+ * Views are built with explicit literals, never `{ ...base }`: object spread takes V8's slow CloneObject path
+ * (docs/performance.md, "Decode").
  */
 function newView(base: BaseView, format: RecordFormat, cdc: CdcView | null, compressed: 'gzip' | undefined): RecordView {
   const view: RecordView =
@@ -195,7 +198,7 @@ let kinesisAgg: KinesisAggModule | undefined;
 
 /**
  * aws-kinesis-agg is loaded on the first aggregated record, not at import: it pulls in protobufjs and async,
- * which take 70-100 ms to load, and most streams never carry a KPL aggregate. createRequire keeps the load
+ * which are slow to load (docs/performance.md, "Decode"), and most streams never carry a KPL aggregate. createRequire keeps the load
  * synchronous, so decodeRecord stays synchronous.
  */
 function loadKinesisAgg(): KinesisAggModule {
@@ -270,9 +273,8 @@ function decodePayload(bytes: Buffer, base: BaseView, compressed: 'gzip' | undef
   const looksLikeJson = first === 0x7b /* { */ || first === 0x5b; /* [ */
   let text: string;
   if (looksLikeJson) {
-    // Invalid UTF-8 decodes to U+FFFD, so only a text holding one needs the byte check (a native call that
-    // cost more than the decode of a 1 KiB record). The check runs first for other payloads: binary ones are
-    // not decoded in vain.
+    // Invalid UTF-8 decodes to U+FFFD, so only a text holding one needs the (costly) byte check. The check
+    // runs first for other payloads: binary ones are not decoded in vain.
     text = bytes.toString('utf8');
     if (text.includes('\ufffd') && !isUtf8(bytes)) return errorView(base, bytes, 'invalid UTF-8 in a JSON payload', compressed);
   } else {
@@ -315,48 +317,6 @@ function decodePayload(bytes: Buffer, base: BaseView, compressed: 'gzip' | undef
     return view;
   }
   return textView(base, text, compressed);
-}
-
-const DMS_HEAD = '{"data":';
-const DMS_BEFORE_IMAGE = ',"before-image":';
-const DMS_METADATA = ',"metadata":';
-
-export interface DmsSplit {
-  doc: Record<string, unknown>;
-  dataJson: string;
-  beforeJson: string | undefined;
-}
-
-/**
- * DMS writes a single-line record (MessageFormat json-unformatted) as `{"data":D,"before-image":B,"metadata":M}`,
- * B only with BeforeImageSettings. Such a text is cut at those literal member names and D, B and M are parsed
- * one by one. The cut is right by construction: when every piece parses, the text is exactly that object, so
- * the result equals JSON.parse of the whole text; when a name also occurs inside a row, a piece is cut short,
- * fails to parse, and the caller parses the whole text instead. The pieces cost the same to parse as the whole;
- * what is gained is D and B as text, which `tail --json` copies into its line: serializing the parsed rows
- * again cost more CPU than parsing them (docs/performance.md). Texts holding a line break are left to the
- * whole parse: a copied row must not break the one-object-per-line output. A before-image renamed by
- * BeforeImageSettings.FieldName is not cut either; such a record pays for a failed parse of its data piece.
- */
-export function splitDmsText(text: string): DmsSplit | undefined {
-  if (!text.startsWith(DMS_HEAD) || text.charCodeAt(text.length - 1) !== 0x7d /* } */) return undefined;
-  if (text.includes('\n') || text.includes('\r')) return undefined;
-  // indexOf, not lastIndexOf: V8's lastIndexOf is a plain backward loop (~1 % of tail's cycles in perf record).
-  // Which occurrence is found does not matter for correctness (see above), only whether the cut is made.
-  const b = text.indexOf(DMS_BEFORE_IMAGE, DMS_HEAD.length);
-  const hasBefore = b >= 0;
-  const m = text.indexOf(DMS_METADATA, hasBefore ? b + DMS_BEFORE_IMAGE.length : DMS_HEAD.length);
-  if (m < 0) return undefined;
-  const dataJson = text.slice(DMS_HEAD.length, hasBefore ? b : m);
-  const beforeJson = hasBefore ? text.slice(b + DMS_BEFORE_IMAGE.length, m) : undefined;
-  try {
-    const doc: Record<string, unknown> = { data: JSON.parse(dataJson) as unknown };
-    if (beforeJson !== undefined) doc['before-image'] = JSON.parse(beforeJson) as unknown;
-    doc.metadata = JSON.parse(text.slice(m + DMS_METADATA.length, text.length - 1)) as unknown;
-    return { doc, dataJson, beforeJson };
-  } catch {
-    return undefined;
-  }
 }
 
 function textView(base: BaseView, text: string, compressed: 'gzip' | undefined): RecordView {
@@ -416,172 +376,12 @@ function exceedsDepth(value: object, depth: number): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// DMS (FACTS.md "DMS → Kinesis record format"; AWS DMS guide, "Using Amazon Kinesis Data Streams as a target")
-
-const DMS_KNOWN_KEYS = new Set(['data', 'metadata', 'control']);
-
-function dmsView(doc: Record<string, unknown>): CdcView | null {
-  const md = doc.metadata;
-  if (!isPlainObject(md)) return null;
-  const recordTypeRaw = md['record-type'];
-  if (typeof recordTypeRaw !== 'string' && !(typeof md.operation === 'string' && 'table-name' in md)) return null;
-
-  const recordType = recordTypeRaw === 'control' ? 'control' : 'data';
-  const operation = typeof md.operation === 'string' ? md.operation : 'unknown';
-  const data = isPlainObject(doc.data) ? doc.data : null;
-  const before = dmsBeforeImage(doc);
-  const view: CdcView = {
-    recordType,
-    operation,
-    schema: nonEmptyString(md['schema-name']),
-    table: nonEmptyString(md['table-name']),
-    data,
-    before,
-    changed: operation === 'update' ? changedColumns(data, before) : null,
-    transactionId: idOrNull(md['transaction-id']),
-    commitTime: typeof md['commit-timestamp'] === 'string' ? md['commit-timestamp'] : null,
-    key: scalarString(md['partition-key-value']),
-  };
-  if (doc.control !== undefined) view.control = doc.control;
-  if (typeof md.timestamp === 'string') view.timestamp = md.timestamp;
-  return view;
-}
+// Times and messages
 
 /**
- * The before-image's field name is set by BeforeImageSettings.FieldName ("before-image" in the AWS examples);
- * any other object-valued top-level field beside data/metadata/control is taken as a renamed before-image.
- */
-function dmsBeforeImage(doc: Record<string, unknown>): Record<string, unknown> | null {
-  const named = doc['before-image'];
-  if (named !== undefined) return isPlainObject(named) ? named : null;
-  for (const k in doc) {
-    if (DMS_KNOWN_KEYS.has(k)) continue;
-    const v = doc[k];
-    if (isPlainObject(v)) return v;
-  }
-  return null;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Debezium (envelope {schema, payload} or the bare payload when schemas are disabled)
-
-const DEBEZIUM_OPS: Record<string, CdcOperation> = { c: 'insert', u: 'update', d: 'delete', r: 'load', t: 'truncate', m: 'message' };
-
-function debeziumView(doc: Record<string, unknown>): CdcView | null {
-  let env = doc;
-  if ('schema' in doc && isPlainObject(doc.payload)) env = doc.payload;
-  const op = env.op;
-  const source = env.source;
-  if (typeof op !== 'string' || !isPlainObject(source)) return null;
-  const known = Object.hasOwn(DEBEZIUM_OPS, op);
-  if (!('after' in env) && !('before' in env) && !known) return null;
-
-  const operation = known ? DEBEZIUM_OPS[op]! : op;
-  const data = isPlainObject(env.after) ? env.after : null;
-  const before = isPlainObject(env.before) ? env.before : null;
-  const transaction = isPlainObject(env.transaction) ? env.transaction : null;
-  const view: CdcView = {
-    recordType: 'data',
-    operation,
-    schema: nonEmptyString(source.schema) ?? nonEmptyString(source.db),
-    table: nonEmptyString(source.table),
-    data,
-    before,
-    changed: operation === 'update' ? changedColumns(data, before) : null,
-    transactionId: idOrNull(source.txId) ?? idOrNull(transaction?.id),
-    // source.ts_ms is when the change was committed in the source database; the envelope's ts_ms is when
-    // the connector processed it (Debezium connector docs, "change event values").
-    commitTime: epochMsToIso(source.ts_ms),
-    key: null,
-  };
-  const ts = epochMsToIso(env.ts_ms);
-  if (ts !== null) view.timestamp = ts;
-  return view;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Shared helpers
-
-/**
- * Columns whose value differs between before and data. null (unknown) when there is no before-image, when it
- * is empty, or when it is key-only: PostgreSQL sources give only the key columns, so a before-image whose keys
- * are a strict subset of data's keys says nothing about the other columns.
- */
-export function changedColumns(data: Record<string, unknown> | null, before: Record<string, unknown> | null): string[] | null {
-  if (data === null || before === null) return null;
-  // One pass over data, no key arrays and no own-property call per column: this runs for every update
-  // record a tail reads. An own-property check is needed only when before[k] may come from
-  // Object.prototype: a missing value, a function (never a JSON value), or the key __proto__.
-  const changed: string[] = [];
-  let dataCount = 0;
-  let shared = 0;
-  for (const k in data) {
-    dataCount++;
-    const b = before[k];
-    if ((b === undefined || typeof b === 'function' || k === '__proto__') && !Object.hasOwn(before, k)) {
-      changed.push(k);
-      continue;
-    }
-    shared++;
-    const d = data[k];
-    if (b !== d && !sameJson(b, d)) changed.push(k);
-  }
-  let beforeCount = 0;
-  for (const _ in before) beforeCount++;
-  if (beforeCount === 0) return null;
-  if (shared === beforeCount) return beforeCount < dataCount ? null : changed;
-  for (const k in before) {
-    if (!Object.hasOwn(data, k)) changed.push(k);
-  }
-  return changed;
-}
-
-/** Deep equality of JSON values (depth already bounded by MAX_JSON_DEPTH). */
-function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
-    return true;
-  }
-  if (Array.isArray(b)) return false;
-  const ak = Object.keys(a);
-  if (ak.length !== Object.keys(b).length) return false;
-  for (const k of ak) {
-    if (!Object.hasOwn(b, k) || !sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
-  }
-  return true;
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-function nonEmptyString(v: unknown): string | null {
-  return typeof v === 'string' && v !== '' ? v : null;
-}
-
-function scalarString(v: unknown): string | null {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  return null;
-}
-
-function idOrNull(v: unknown): string | number | null {
-  return typeof v === 'string' || typeof v === 'number' ? v : null;
-}
-
-/** Date.prototype.toISOString throws outside ±8.64e15 ms; such values are treated as unknown. */
-function epochMsToIso(v: unknown): string | null {
-  if (typeof v !== 'number' || !Number.isFinite(v) || Math.abs(v) > 8.64e15) return null;
-  return new Date(v).toISOString();
-}
-
-/**
- * ISO-8601 of an arrival time. Date.prototype.toISOString took 1.4-1.8 µs, 14 % of the decode time of a 1 KiB
- * record; this formats the time of day by hand and memoizes the date part (records fetched together share a
- * day), about 5× faster. Outside years 1970..9999 it falls back to toISOString.
+ * ISO-8601 of an arrival time, the time of day formatted by hand and the date part memoized (records fetched
+ * together share a day): Date.prototype.toISOString was a large share of a record's decoding
+ * (docs/performance.md, "Decode"). Outside years 1970..9999 it falls back to toISOString.
  */
 const DAY_MS = 86_400_000;
 const YEAR_10000_MS = 253_402_300_800_000;

@@ -2,7 +2,7 @@
  * Shard lineage (pure): which shards a reader reads, where each one starts, and when.
  *
  * Kinesis keeps per-key order across resharding only if a parent shard is read to its end before
- * its children ("after resharding" guide, FACTS.md): one parent after a split, two after a merge.
+ * its children (Kinesis Data Streams Developer Guide, After Resharding): one parent after a split, two after a merge.
  * A child therefore starts only once every parent that is in the read set is done. Parents that
  * are not in the read set (expired past retention and gone from ListShards, closed before a
  * `latest` start, or outside a --shard selection) do not hold a child back.
@@ -68,6 +68,17 @@ export function parseFromFlag(raw: string, now: Date, flag = '--from'): FromSpec
   }
   if (/^\d{4}-\d{2}-\d{2}/.test(text)) return { kind: 'timestamp', at: parseIsoTimeFlag(flag, text) };
   throw new UsageError(`${flag}: expected ${FROM_ACCEPTS}, got '${raw}'`);
+}
+
+/** `--until`: an ISO-8601 time, or ±<duration> from now. */
+export function parseUntilFlag(raw: string, now: Date, flag = '--until'): Date {
+  const rel = /^([+-])(.+)$/.exec(raw.trim());
+  if (rel) {
+    const ms = parseDurationMs(rel[2]!);
+    if (ms === null) throw new UsageError(`${flag}: expected an ISO-8601 time or ±<duration> (e.g. -5m), got '${raw}'`);
+    return new Date(now.getTime() + (rel[1] === '-' ? -ms : ms));
+  }
+  return parseIsoTimeFlag(flag, raw);
 }
 
 /** `shardId-000000000003`, `000000000003` and `3` all name the same shard; null when it is none of these. */

@@ -1,6 +1,7 @@
 /** Reading and atomically writing the tail checkpoint file (the pure format is src/core/checkpoint.ts). */
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { parseCheckpoint, serializeCheckpoint, type CheckpointFile } from '../core/checkpoint.js';
 import { UsageError } from '../errors.js';
@@ -29,4 +30,12 @@ export async function writeCheckpointFile(path: string, cp: CheckpointFile): Pro
     await rm(tmp, { force: true }).catch(() => undefined);
     throw err;
   }
+}
+
+/** Whether a file can be created beside `path` (the check --checkpoint makes before any AWS call). */
+export async function canWriteBeside(path: string): Promise<boolean> {
+  return access(dirname(path), constants.W_OK).then(
+    () => true,
+    () => false,
+  );
 }

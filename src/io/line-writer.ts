@@ -1,9 +1,9 @@
 /**
- * Writes lines to a stream in pieces of up to PIECE_BYTES, encoded into one byte buffer.
+ * Writes lines to a stream in pieces of up to PIECE_BYTES, encoded into one byte buffer: a string written
+ * to a file stream would become a new Buffer per write, and Buffers bring on full GCs (docs/performance.md,
+ * "Tail CPU").
  *
- * A string handed to a file stream (process.stdout redirected to a file or /dev/null) is encoded into a new
- * Buffer per write, and V8 counts each one's memory toward its next full GC (src/io/scratch-buffer.ts). With
- * `reuse`, the buffer is used again once the stream has taken its bytes: when write() returns with nothing
+ * With `reuse`, the buffer is used again once the stream has taken its bytes: when write() returns with nothing
  * queued (writableLength 0), as process.stdout does for files (a synchronous write), terminals, and pipes
  * the reader keeps up with. A stream that queues the bytes keeps that buffer, and the writer takes a new
  * one. Only a stream whose write() copies out what it sends may be given `reuse`: a PassThrough, say, hands

@@ -1,9 +1,7 @@
 /**
  * One reusable byte buffer for bytes that are copied out before it is used again (parsed into a string,
- * decoded into record views). Node backs every Buffer with an ArrayBuffer that V8 counts as external memory,
- * and V8 counts the external memory allocated since the last mark-compact toward the old generation's limit:
- * a fresh Buffer per GetRecords answer and per record brought on a full GC about once per answer in
- * `tail`. Reusing buffers took those from 11–12 to 3–9 per 20,000 records (docs/performance.md).
+ * decoded into record views): every fresh Buffer's memory counts toward V8's next full GC
+ * (docs/performance.md, "Tail CPU").
  *
  * What a method returns is a view of the scratch: valid until the next call on the same scratch.
  */

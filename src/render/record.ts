@@ -184,9 +184,8 @@ export function toJsonRecord(view: RecordView): object {
  * `JSON.stringify(toJsonRecord(view))`, the `tail --json` line, written from one template for DMS and
  * Debezium views. The rows come from decode's copy of their own text when it kept one (view.rowJson,
  * single-line DMS records), else from JSON.stringify of the parsed rows; the other members, in toJsonRecord's
- * order, are short strings and numbers that jsonValue writes without JSON.stringify's per-call cost. A line
- * built from few pieces is also cheaper to copy out to stdout. For the 1 KiB DMS updates of
- * bench/tail-cpu.js this took a line from ~7 µs to ~2 µs (docs/performance.md).
+ * order, are short strings and numbers that jsonValue writes without JSON.stringify's per-call cost
+ * (docs/performance.md, "Tail CPU").
  * The line is byte for byte what JSON.stringify gives (test/unit/json-line.test.ts), except that copied rows
  * keep the record's own spelling of numbers and escapes: the same values, and a BIGINT past 2^53 keeps its
  * digits. Other views, and views with members the template does not know, go to JSON.stringify.
@@ -213,7 +212,7 @@ export function formatJsonLine(view: RecordView): string {
 
 /**
  * JSON.stringify(value) for a defined value. Strings, numbers, null and arrays of strings are written here:
- * JSON.stringify costs ~0.3 µs a call before it writes a byte, more than a whole short member.
+ * JSON.stringify's cost per call, before it writes a byte, is more than a whole short member's.
  */
 function jsonValue(value: unknown): string {
   if (typeof value === 'string') return jsonString(value);

@@ -3,6 +3,7 @@ import {
   LineageTracker,
   normalizeShardId,
   parseFromFlag,
+  parseUntilFlag,
   planRead,
   selectShards,
   type ReadFrom,
@@ -66,6 +67,20 @@ describe('parseFromFlag', () => {
   it.each(bad)('rejects %j with a UsageError naming --from', (raw) => {
     expect(() => parseFromFlag(raw, NOW)).toThrow(UsageError);
     expect(() => parseFromFlag(raw, NOW)).toThrow(/--from/);
+  });
+});
+
+describe('parseUntilFlag', () => {
+  const cases: [string, string, Date][] = [
+    ['an ISO time is that time', '2026-11-27T09:00:00Z', new Date('2026-11-27T09:00:00Z')],
+    ['-5m is 5 minutes before now', '-5m', new Date('2026-11-27T09:55:00Z')],
+    ['+1h is an hour after now', '+1h', new Date('2026-11-27T11:00:00Z')],
+  ];
+  it.each(cases)('%s', (_name, raw, expected) => expect(parseUntilFlag(raw, NOW)).toEqual(expected));
+
+  it.each(['-5x', 'tomorrow', ''])('rejects %j with a UsageError naming --until', (raw) => {
+    expect(() => parseUntilFlag(raw, NOW)).toThrow(UsageError);
+    expect(() => parseUntilFlag(raw, NOW)).toThrow(/--until/);
   });
 });
 

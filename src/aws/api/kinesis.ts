@@ -16,6 +16,7 @@ import {
   ListStreamsCommand,
   ListTagsForStreamCommand,
   MergeShardsCommand,
+  PutRecordsCommand,
   RegisterStreamConsumerCommand,
   RemoveTagsFromStreamCommand,
   SplitShardCommand,
@@ -53,6 +54,7 @@ export interface KinesisApi {
   describeStreamConsumer: Call<K.DescribeStreamConsumerCommandInput, K.DescribeStreamConsumerCommandOutput>;
   deregisterStreamConsumer: Call<K.DeregisterStreamConsumerCommandInput, K.DeregisterStreamConsumerCommandOutput>;
   listStreamConsumers: Call<K.ListStreamConsumersCommandInput, K.ListStreamConsumersCommandOutput>;
+  putRecords: Call<K.PutRecordsCommandInput, K.PutRecordsCommandOutput>;
 }
 
 export function kinesisApi(client: K.KinesisClient): KinesisApi {
@@ -81,5 +83,6 @@ export function kinesisApi(client: K.KinesisClient): KinesisApi {
     describeStreamConsumer: op(client, DescribeStreamConsumerCommand),
     deregisterStreamConsumer: op(client, DeregisterStreamConsumerCommand),
     listStreamConsumers: op(client, ListStreamConsumersCommand),
+    putRecords: op(client, PutRecordsCommand),
   };
 }

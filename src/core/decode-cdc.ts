@@ -1,0 +1,210 @@
+/**
+ * The CDC layouts (pure): the single-line DMS text cut at its members, the DMS and Debezium documents
+ * mapped onto one CdcView, and the columns an update changed. Bytes to payloads is decode.ts.
+ */
+import type { CdcOperation, CdcView } from './decode.js';
+
+const DMS_HEAD = '{"data":';
+const DMS_BEFORE_IMAGE = ',"before-image":';
+const DMS_METADATA = ',"metadata":';
+
+export interface DmsSplit {
+  doc: Record<string, unknown>;
+  dataJson: string;
+  beforeJson: string | undefined;
+}
+
+/**
+ * DMS writes a single-line record (MessageFormat json-unformatted) as `{"data":D,"before-image":B,"metadata":M}`,
+ * B only with BeforeImageSettings. Such a text is cut at those literal member names and D, B and M are parsed
+ * one by one. The cut is right by construction: when every piece parses, the text is exactly that object, so
+ * the result equals JSON.parse of the whole text; when a name also occurs inside a row, a piece is cut short,
+ * fails to parse, and the caller parses the whole text instead. What is gained is D and B as text, which
+ * `tail --json` copies into its line instead of serializing the parsed rows again (docs/performance.md,
+ * "Tail CPU"). Texts holding a line break are left to the whole parse: a copied row must not break the
+ * one-object-per-line output. A before-image renamed by BeforeImageSettings.FieldName is not cut either;
+ * such a record pays for a failed parse of its data piece.
+ */
+export function splitDmsText(text: string): DmsSplit | undefined {
+  if (!text.startsWith(DMS_HEAD) || text.charCodeAt(text.length - 1) !== 0x7d /* } */) return undefined;
+  if (text.includes('\n') || text.includes('\r')) return undefined;
+  // indexOf, not lastIndexOf: V8's lastIndexOf is a plain backward loop (docs/performance.md, "Tail CPU").
+  // Which occurrence is found does not matter for correctness (see above), only whether the cut is made.
+  const b = text.indexOf(DMS_BEFORE_IMAGE, DMS_HEAD.length);
+  const hasBefore = b >= 0;
+  const m = text.indexOf(DMS_METADATA, hasBefore ? b + DMS_BEFORE_IMAGE.length : DMS_HEAD.length);
+  if (m < 0) return undefined;
+  const dataJson = text.slice(DMS_HEAD.length, hasBefore ? b : m);
+  const beforeJson = hasBefore ? text.slice(b + DMS_BEFORE_IMAGE.length, m) : undefined;
+  try {
+    const doc: Record<string, unknown> = { data: JSON.parse(dataJson) as unknown };
+    if (beforeJson !== undefined) doc['before-image'] = JSON.parse(beforeJson) as unknown;
+    doc.metadata = JSON.parse(text.slice(m + DMS_METADATA.length, text.length - 1)) as unknown;
+    return { doc, dataJson, beforeJson };
+  } catch {
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// DMS (AWS DMS User Guide, Using Amazon Kinesis Data Streams as a target)
+
+const DMS_KNOWN_KEYS = new Set(['data', 'metadata', 'control']);
+
+export function dmsView(doc: Record<string, unknown>): CdcView | null {
+  const md = doc.metadata;
+  if (!isPlainObject(md)) return null;
+  const recordTypeRaw = md['record-type'];
+  if (typeof recordTypeRaw !== 'string' && !(typeof md.operation === 'string' && 'table-name' in md)) return null;
+
+  const recordType = recordTypeRaw === 'control' ? 'control' : 'data';
+  const operation = typeof md.operation === 'string' ? md.operation : 'unknown';
+  const data = isPlainObject(doc.data) ? doc.data : null;
+  const before = dmsBeforeImage(doc);
+  const view: CdcView = {
+    recordType,
+    operation,
+    schema: nonEmptyString(md['schema-name']),
+    table: nonEmptyString(md['table-name']),
+    data,
+    before,
+    changed: operation === 'update' ? changedColumns(data, before) : null,
+    transactionId: idOrNull(md['transaction-id']),
+    commitTime: typeof md['commit-timestamp'] === 'string' ? md['commit-timestamp'] : null,
+    key: scalarString(md['partition-key-value']),
+  };
+  if (doc.control !== undefined) view.control = doc.control;
+  if (typeof md.timestamp === 'string') view.timestamp = md.timestamp;
+  return view;
+}
+
+/**
+ * The before-image's field name is set by BeforeImageSettings.FieldName ("before-image" in the AWS examples);
+ * any other object-valued top-level field beside data/metadata/control is taken as a renamed before-image.
+ */
+function dmsBeforeImage(doc: Record<string, unknown>): Record<string, unknown> | null {
+  const named = doc['before-image'];
+  if (named !== undefined) return isPlainObject(named) ? named : null;
+  for (const k in doc) {
+    if (DMS_KNOWN_KEYS.has(k)) continue;
+    const v = doc[k];
+    if (isPlainObject(v)) return v;
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Debezium (envelope {schema, payload} or the bare payload when schemas are disabled)
+
+const DEBEZIUM_OPS: Record<string, CdcOperation> = { c: 'insert', u: 'update', d: 'delete', r: 'load', t: 'truncate', m: 'message' };
+
+export function debeziumView(doc: Record<string, unknown>): CdcView | null {
+  let env = doc;
+  if ('schema' in doc && isPlainObject(doc.payload)) env = doc.payload;
+  const op = env.op;
+  const source = env.source;
+  if (typeof op !== 'string' || !isPlainObject(source)) return null;
+  const known = Object.hasOwn(DEBEZIUM_OPS, op);
+  if (!('after' in env) && !('before' in env) && !known) return null;
+
+  const operation = known ? DEBEZIUM_OPS[op]! : op;
+  const data = isPlainObject(env.after) ? env.after : null;
+  const before = isPlainObject(env.before) ? env.before : null;
+  const transaction = isPlainObject(env.transaction) ? env.transaction : null;
+  const view: CdcView = {
+    recordType: 'data',
+    operation,
+    schema: nonEmptyString(source.schema) ?? nonEmptyString(source.db),
+    table: nonEmptyString(source.table),
+    data,
+    before,
+    changed: operation === 'update' ? changedColumns(data, before) : null,
+    transactionId: idOrNull(source.txId) ?? idOrNull(transaction?.id),
+    // source.ts_ms is when the change was committed in the source database; the envelope's ts_ms is when
+    // the connector processed it (Debezium connector docs, "change event values").
+    commitTime: epochMsToIso(source.ts_ms),
+    key: null,
+  };
+  const ts = epochMsToIso(env.ts_ms);
+  if (ts !== null) view.timestamp = ts;
+  return view;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Helpers
+
+/**
+ * Columns whose value differs between before and data. null (unknown) when there is no before-image, when it
+ * is empty, or when it is key-only: PostgreSQL sources give only the key columns, so a before-image whose keys
+ * are a strict subset of data's keys says nothing about the other columns.
+ */
+export function changedColumns(data: Record<string, unknown> | null, before: Record<string, unknown> | null): string[] | null {
+  if (data === null || before === null) return null;
+  // One pass over data, no key arrays and no own-property call per column: this runs for every update
+  // record a tail reads. An own-property check is needed only when before[k] may come from
+  // Object.prototype: a missing value, a function (never a JSON value), or the key __proto__.
+  const changed: string[] = [];
+  let dataCount = 0;
+  let shared = 0;
+  for (const k in data) {
+    dataCount++;
+    const b = before[k];
+    if ((b === undefined || typeof b === 'function' || k === '__proto__') && !Object.hasOwn(before, k)) {
+      changed.push(k);
+      continue;
+    }
+    shared++;
+    const d = data[k];
+    if (b !== d && !sameJson(b, d)) changed.push(k);
+  }
+  let beforeCount = 0;
+  for (const _ in before) beforeCount++;
+  if (beforeCount === 0) return null;
+  if (shared === beforeCount) return beforeCount < dataCount ? null : changed;
+  for (const k in before) {
+    if (!Object.hasOwn(data, k)) changed.push(k);
+  }
+  return changed;
+}
+
+/** Deep equality of JSON values (depth already bounded by MAX_JSON_DEPTH). */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ak = Object.keys(a);
+  if (ak.length !== Object.keys(b).length) return false;
+  for (const k of ak) {
+    if (!Object.hasOwn(b, k) || !sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  }
+  return true;
+}
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function nonEmptyString(v: unknown): string | null {
+  return typeof v === 'string' && v !== '' ? v : null;
+}
+
+function scalarString(v: unknown): string | null {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return null;
+}
+
+function idOrNull(v: unknown): string | number | null {
+  return typeof v === 'string' || typeof v === 'number' ? v : null;
+}
+
+/** Date.prototype.toISOString throws outside ±8.64e15 ms; such values are treated as unknown. */
+function epochMsToIso(v: unknown): string | null {
+  if (typeof v !== 'number' || !Number.isFinite(v) || Math.abs(v) > 8.64e15) return null;
+  return new Date(v).toISOString();
+}

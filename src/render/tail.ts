@@ -1,0 +1,62 @@
+/** How `tail` writes: one line per record on stdout (pretty / json / raw / template), and the end-of-run summary. */
+import type { ChalkInstance } from 'chalk';
+import type { RecordView } from '../core/decode.js';
+import { formatNumber } from '../core/units.js';
+import { LineWriter } from '../io/line-writer.js';
+import type { TailResult } from '../services/tail.js';
+import type { Output } from './output.js';
+import { formatJsonLine, formatPretty, formatRaw, formatTemplate } from './record.js';
+
+export type TailFormat = 'pretty' | 'json' | 'raw' | 'template';
+
+export interface TailFormatOptions {
+  format: TailFormat;
+  /** With format 'template'. */
+  template?: string;
+}
+
+/** Writes each batch of records as lines on stdout; resolves when stdout can take more. */
+export function recordLines(out: Output, opts: TailFormatOptions): (views: RecordView[]) => Promise<void> {
+  const format = formatter(opts, out.color);
+  const stdout = out.stdout;
+  // Lines leave in pieces of 256 KiB, not a write per record. process.stdout copies what it writes, so its
+  // buffer may be reused (src/io/line-writer.ts); any other stream gets a fresh buffer per piece.
+  const lines = new LineWriter(stdout, stdout === process.stdout);
+  return (views) => {
+    for (let i = 0; i < views.length; i++) lines.line(format(views[i]!));
+    // One place per batch to wait for a slow reader.
+    return lines.flush();
+  };
+}
+
+function formatter(opts: TailFormatOptions, color: ChalkInstance): (view: RecordView) => string {
+  switch (opts.format) {
+    case 'json':
+      return formatJsonLine;
+    case 'raw':
+      return formatRaw;
+    case 'template': {
+      const template = opts.template!;
+      return (view) => formatTemplate(view, template);
+    }
+    default:
+      return (view) => formatPretty(view, color);
+  }
+}
+
+/** One stderr line: records per shard, undecodable records, throttles retried. */
+export function renderTailSummary({ stats, reason, elapsedMs }: TailResult): string {
+  // formatNumber and a plain sort, not toLocaleString/localeCompare: they load ICU (docs/performance.md).
+  const n = formatNumber;
+  const perShard = [...stats.recordsPerShard].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, count]) => `${id} ${n(count)}`);
+  const parts = [
+    `${n(stats.records)} records${perShard.length ? ` (${perShard.join(', ')})` : ''}`,
+    `${n(stats.undecodable)} undecodable`,
+    `${n(stats.throttlesRetried)} throttles retried`,
+  ];
+  if (stats.errorsRetried) parts.push(`${n(stats.errorsRetried)} server/network errors retried`);
+  if (stats.iteratorsRenewed) parts.push(`${n(stats.iteratorsRenewed)} expired iterators renewed`);
+  const why = reason === 'max' ? 'max reached' : reason === 'until' ? 'until reached' : reason === 'aborted' ? 'stopped' : 'end';
+  parts.push(`${why} after ${(elapsedMs / 1000).toFixed(1)}s`);
+  return `tail: ${parts.join(' · ')}`;
+}
