@@ -59,6 +59,17 @@ export function resolveRegion(settings: AwsSettings): string | undefined {
 }
 
 type AnyClient = { middlewareStack: { add: (mw: never, opts: never) => void }; destroy(): void };
+type MakeClient = (cfg: Record<string, unknown>) => Promise<AnyClient>;
+
+/** Each service's SDK client, its module imported only when first asked for. */
+const SDK_CLIENTS: Record<Exclude<ServiceKey, 'pricing'>, MakeClient> = {
+  kinesis: async (cfg) => new (await import('@aws-sdk/client-kinesis')).KinesisClient(cfg),
+  dms: async (cfg) => new (await import('@aws-sdk/client-database-migration-service')).DatabaseMigrationServiceClient(cfg),
+  firehose: async (cfg) => new (await import('@aws-sdk/client-firehose')).FirehoseClient(cfg),
+  cloudwatch: async (cfg) => new (await import('@aws-sdk/client-cloudwatch')).CloudWatchClient(cfg),
+  dynamodb: async (cfg) => new (await import('@aws-sdk/client-dynamodb')).DynamoDBClient(cfg),
+  iam: async (cfg) => new (await import('@aws-sdk/client-iam')).IAMClient(cfg),
+};
 
 export class AwsClients {
   private readonly cache = new Map<string, Promise<AnyClient>>();
@@ -68,41 +79,19 @@ export class AwsClients {
 
   /** The Kinesis SDK client itself: for the stream reader and writer (per-call middleware, abort signals). */
   kinesisSdk(): Promise<KinesisClient> {
-    return this.get('kinesis', async (cfg) => new (await import('@aws-sdk/client-kinesis')).KinesisClient(cfg));
+    return this.get('kinesis', SDK_CLIENTS.kinesis) as Promise<KinesisClient>;
   }
-  kinesisApi(): Promise<KinesisApi> {
-    return this.api('kinesis', async () => (await import('./api/kinesis.js')).kinesisApi(await this.kinesisSdk()));
-  }
-  dmsSdk(): Promise<DatabaseMigrationServiceClient> {
-    return this.get('dms', async (cfg) => new (await import('@aws-sdk/client-database-migration-service')).DatabaseMigrationServiceClient(cfg));
-  }
-  dmsApi(): Promise<DmsApi> {
-    return this.api('dms', async () => (await import('./api/dms.js')).dmsApi(await this.dmsSdk()));
-  }
-  firehoseSdk(): Promise<FirehoseClient> {
-    return this.get('firehose', async (cfg) => new (await import('@aws-sdk/client-firehose')).FirehoseClient(cfg));
-  }
-  firehoseApi(): Promise<FirehoseApi> {
-    return this.api('firehose', async () => (await import('./api/firehose.js')).firehoseApi(await this.firehoseSdk()));
-  }
+  /** The CloudWatch SDK client itself: for benchmarks that compare with a plain SDK loop. */
   cloudwatchSdk(): Promise<CloudWatchClient> {
-    return this.get('cloudwatch', async (cfg) => new (await import('@aws-sdk/client-cloudwatch')).CloudWatchClient(cfg));
+    return this.get('cloudwatch', SDK_CLIENTS.cloudwatch) as Promise<CloudWatchClient>;
   }
-  cloudwatchApi(): Promise<CloudWatchApi> {
-    return this.api('cloudwatch', async () => (await import('./api/cloudwatch.js')).cloudWatchApi(await this.cloudwatchSdk()));
-  }
-  dynamodbSdk(): Promise<DynamoDBClient> {
-    return this.get('dynamodb', async (cfg) => new (await import('@aws-sdk/client-dynamodb')).DynamoDBClient(cfg));
-  }
-  dynamodbApi(): Promise<DynamoDbApi> {
-    return this.api('dynamodb', async () => (await import('./api/dynamodb.js')).dynamoDbApi(await this.dynamodbSdk()));
-  }
-  iamSdk(): Promise<IAMClient> {
-    return this.get('iam', async (cfg) => new (await import('@aws-sdk/client-iam')).IAMClient(cfg));
-  }
-  iamApi(): Promise<IamApi> {
-    return this.api('iam', async () => (await import('./api/iam.js')).iamApi(await this.iamSdk()));
-  }
+  // The narrow interfaces services use (src/aws/api/), each over its SDK client, built on first use.
+  kinesisApi = (): Promise<KinesisApi> => this.api('kinesis', async (c) => (await import('./api/kinesis.js')).kinesisApi(c as KinesisClient));
+  dmsApi = (): Promise<DmsApi> => this.api('dms', async (c) => (await import('./api/dms.js')).dmsApi(c as DatabaseMigrationServiceClient));
+  firehoseApi = (): Promise<FirehoseApi> => this.api('firehose', async (c) => (await import('./api/firehose.js')).firehoseApi(c as FirehoseClient));
+  cloudwatchApi = (): Promise<CloudWatchApi> => this.api('cloudwatch', async (c) => (await import('./api/cloudwatch.js')).cloudWatchApi(c as CloudWatchClient));
+  dynamodbApi = (): Promise<DynamoDbApi> => this.api('dynamodb', async (c) => (await import('./api/dynamodb.js')).dynamoDbApi(c as DynamoDBClient));
+  iamApi = (): Promise<IamApi> => this.api('iam', async (c) => (await import('./api/iam.js')).iamApi(c as IAMClient));
   /** The Price List API answers only in us-east-1, eu-central-1 and ap-south-1 (Price List API endpoints). */
   pricing(region = 'us-east-1'): Promise<PricingClient> {
     return this.get('pricing', async (cfg) => new (await import('@aws-sdk/client-pricing')).PricingClient({ ...cfg, region }), region);
@@ -120,10 +109,10 @@ export class AwsClients {
     this.apis.clear();
   }
 
-  private api<T>(service: ServiceKey, make: () => Promise<T>): Promise<T> {
+  private api<T>(service: Exclude<ServiceKey, 'pricing'>, wrap: (client: AnyClient) => Promise<T>): Promise<T> {
     let api = this.apis.get(service);
     if (!api) {
-      api = make();
+      api = this.get(service, SDK_CLIENTS[service]).then(wrap);
       this.apis.set(service, api);
     }
     return api as Promise<T>;
