@@ -62,8 +62,8 @@ export function register(program: Command): void {
       ),
     )
     .action(
-      action<TailFlags>(async (ctx, args, flags) => {
-        const options = await validate(args[0]!, flags, ctx.global.json, new Date(), ctx.env);
+      action<TailFlags>(async (ctx, args, flags, command) => {
+        const options = { ...(await validate(args[0]!, flags, ctx.global.json, new Date(), ctx.env)), fromExplicit: command.getOptionValueSource('from') !== 'default' };
         const [{ tail }, { recordLines, renderTailSummary }] = await Promise.all([import('../services/tail.js'), import('../render/tail.js')]);
         // Ctrl-C stops reading (the checkpoint and the summary are written, exit 0). The handler goes at once,
         // so a second Ctrl-C gets Node's default behaviour and ends the process.

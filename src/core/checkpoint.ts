@@ -27,6 +27,25 @@ export interface CheckpointFile {
   shards: Record<string, CheckpointShard>;
 }
 
+/**
+ * The checkpoint to write over `old`: per shard, the further of the two positions (a closed shard is the
+ * furthest), and every shard only `old` knows kept. A checkpoint file never loses what it knew.
+ */
+export function mergeCheckpoints(old: CheckpointFile | undefined, next: CheckpointFile): CheckpointFile {
+  if (!old || old.stream !== next.stream) return next;
+  const further = (a: CheckpointShard | undefined, b: CheckpointShard): CheckpointShard => {
+    if (!a) return b;
+    if (a.closed !== b.closed) return a.closed ? a : b;
+    const sa = BigInt(a.sequenceNumber);
+    const sb = BigInt(b.sequenceNumber);
+    if (sa !== sb) return sa > sb ? a : b;
+    return (a.subSequenceNumber ?? Infinity) >= (b.subSequenceNumber ?? Infinity) ? a : b;
+  };
+  const shards: Record<string, CheckpointShard> = { ...old.shards };
+  for (const [id, pos] of Object.entries(next.shards)) shards[id] = further(old.shards[id], pos);
+  return { ...next, shards };
+}
+
 /** Kinesis sequence numbers are decimal strings of up to 128 digits (API SequenceNumberRange). */
 const SEQUENCE_NUMBER = /^\d{1,128}$/;
 

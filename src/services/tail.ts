@@ -4,7 +4,7 @@
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { StreamReader, type EndReason, type ReaderStats, type RecordBatch } from '../aws/stream-reader.js';
-import type { CheckpointFile } from '../core/checkpoint.js';
+import { mergeCheckpoints, type CheckpointFile } from '../core/checkpoint.js';
 import type { RecordView } from '../core/decode.js';
 import type { FromSpec, ReadFrom } from '../core/lineage.js';
 import { compileFilter, redactView, type RecordFilter } from '../core/record-filter.js';
@@ -22,6 +22,8 @@ export interface TailOptions {
   filter: RecordFilter;
   redact?: string[];
   checkpointPath?: string;
+  /** --from was given on the command line (else an existing --checkpoint file is resumed). */
+  fromExplicit?: boolean;
   efo?: { consumerName: string; keepConsumer: boolean };
   concurrency: number;
   /** GetRecords `Limit` (tests: small pages make more calls, so injected faults hit more of them). */
@@ -54,7 +56,8 @@ export interface TailResult {
 const CHECKPOINT_INTERVAL_MS = 1000;
 
 export async function tail(options: TailOptions, clients: TailClients, host: Host, io: TailIo): Promise<TailResult> {
-  const from = await resolveFrom(options);
+  const existing = options.checkpointPath ? await readExistingCheckpoint(options.checkpointPath) : undefined;
+  const from = await resolveFrom(options, host, existing);
   const kinesis = await clients.kinesisSdk();
   const filterFn = hasFilter(options.filter) ? compileFilter(options.filter) : undefined;
   const reader = new StreamReader(kinesis, {
@@ -75,7 +78,7 @@ export async function tail(options: TailOptions, clients: TailClients, host: Hos
   const redact = options.redact ? new Set(options.redact) : undefined;
   const consume = (batch: RecordBatch): Promise<void> => io.write(redact ? batch.views.map((v) => redactView(v, redact)) : batch.views);
 
-  const checkpoints = options.checkpointPath ? new CheckpointWriter(options.checkpointPath, () => reader.checkpoint(new Date())) : undefined;
+  const checkpoints = options.checkpointPath ? new CheckpointWriter(options.checkpointPath, () => mergeCheckpoints(existing, reader.checkpoint(new Date()))) : undefined;
   const timer = checkpoints ? setInterval(() => void checkpoints.flush().catch((err: Error) => host.warn(`checkpoint: ${err.message}`)), CHECKPOINT_INTERVAL_MS) : undefined;
   const started = performance.now();
 
@@ -98,13 +101,36 @@ export async function tail(options: TailOptions, clients: TailClients, host: Hos
   return { stats: reader.stats, reason: endedBy!, elapsedMs: performance.now() - started };
 }
 
-async function resolveFrom(options: TailOptions): Promise<ReadFrom> {
+/**
+ * Where reading starts. An existing --checkpoint file with no --from is resumed, as a consumer group
+ * resumes; with an explicit --from other than that file, a warning says what happens to it.
+ */
+async function resolveFrom(options: TailOptions, host: Host, existing: CheckpointFile | undefined): Promise<ReadFrom> {
+  if (existing && options.checkpointPath) {
+    // Never overwritten by a checkpoint of another stream.
+    if (existing.stream !== options.stream) {
+      throw new UsageError(`--checkpoint ${options.checkpointPath}: the file is a checkpoint of stream '${existing.stream}', not '${options.stream}'`, 'pass another --checkpoint file');
+    }
+    if (!options.fromExplicit) {
+      host.info(`resuming from the checkpoint in ${options.checkpointPath} (pass --from to start elsewhere)`);
+      return { kind: 'checkpoint', checkpoint: existing };
+    }
+    if (options.from.kind !== 'checkpoint') {
+      host.warn(`--checkpoint ${options.checkpointPath} exists: reading from --from instead of resuming it; the file keeps every position it holds and moves only where this run reads further`);
+    }
+  }
   if (options.from.kind !== 'checkpoint') return options.from;
   const checkpoint = await readCheckpointFile(options.from.path);
   if (checkpoint.stream !== options.stream) {
     throw new UsageError(`--from checkpoint:${options.from.path}: the checkpoint is for stream '${checkpoint.stream}', not '${options.stream}'`);
   }
   return { kind: 'checkpoint', checkpoint };
+}
+
+/** The --checkpoint file as it is before this run, or undefined when there is none yet. */
+async function readExistingCheckpoint(path: string): Promise<CheckpointFile | undefined> {
+  const { existsSync } = await import('node:fs');
+  return existsSync(path) ? readCheckpointFile(path, '--checkpoint') : undefined;
 }
 
 function hasFilter(f: RecordFilter): boolean {

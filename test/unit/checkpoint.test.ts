@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCheckpoint, serializeCheckpoint, type CheckpointFile } from '../../src/core/checkpoint.js';
+import { mergeCheckpoints, parseCheckpoint, serializeCheckpoint, type CheckpointFile } from '../../src/core/checkpoint.js';
 import { UsageError } from '../../src/errors.js';
 
 const SEQ = '49680606365356646076142461896724921603674346347827298306';
@@ -58,5 +58,24 @@ describe('parseCheckpoint rejects bad content with a UsageError naming the file'
     expect(error).toBeInstanceOf(UsageError);
     expect((error as Error).message).toContain('cp.json');
     expect((error as Error).message).toMatch(message);
+  });
+});
+
+describe('mergeCheckpoints: a checkpoint file never loses what it knew', () => {
+  const cp = (shards: Record<string, { sequenceNumber: string; closed?: boolean; subSequenceNumber?: number }>, stream = 's') => ({ schemaVersion: 1 as const, stream, updatedAt: '2026-12-01T00:00:00.000Z', shards });
+  it.each([
+    ['a shard only the old file knows is kept', cp({ a: { sequenceNumber: '5' } }), cp({ b: { sequenceNumber: '7' } }), { a: { sequenceNumber: '5' }, b: { sequenceNumber: '7' } }],
+    ['a run that read less keeps the further position', cp({ a: { sequenceNumber: '50' } }), cp({ a: { sequenceNumber: '7' } }), { a: { sequenceNumber: '50' } }],
+    ['a run that read further moves it', cp({ a: { sequenceNumber: '50' } }), cp({ a: { sequenceNumber: '70' } }), { a: { sequenceNumber: '70' } }],
+    ['sequence numbers compare as numbers, not text', cp({ a: { sequenceNumber: '9' } }), cp({ a: { sequenceNumber: '10' } }), { a: { sequenceNumber: '10' } }],
+    ['a closed shard is the furthest', cp({ a: { sequenceNumber: '50', closed: true } }), cp({ a: { sequenceNumber: '70' } }), { a: { sequenceNumber: '50', closed: true } }],
+    ['an empty run keeps everything', cp({ a: { sequenceNumber: '5' } }), cp({}), { a: { sequenceNumber: '5' } }],
+  ])('%s', (_name, old, next, shards) => {
+    expect(mergeCheckpoints(old, next).shards).toEqual(shards);
+  });
+  it('without an old file, or for another stream, the new one is written as it is', () => {
+    const next = cp({ a: { sequenceNumber: '1' } });
+    expect(mergeCheckpoints(undefined, next)).toBe(next);
+    expect(mergeCheckpoints(cp({ b: { sequenceNumber: '2' } }, 'other'), next)).toBe(next);
   });
 });
