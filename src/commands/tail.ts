@@ -1,6 +1,8 @@
 /** `cdcpipe tail <stream>`: flags and their validation; the reading is src/services/tail.ts (loaded lazily). */
 import type { Command } from 'commander';
 import { action, examples } from './action.js';
+import { streamFromVariadic } from './positional.js';
+import { CONTROL_OPS, OPS } from '../core/record-filter.js';
 import { normalizeShardId, parseFromFlag, parseUntilFlag, type FromSpec } from '../core/lineage.js';
 import { parseEnumFlag, parseEnumListFlag, parseNumberFlag } from '../core/units.js';
 import { UsageError } from '../errors.js';
@@ -25,16 +27,13 @@ interface TailFlags {
   concurrency?: string;
 }
 
-const OPS = ['insert', 'update', 'delete', 'load', 'truncate', 'control'] as const;
-/** DMS control operations (AWS DMS User Guide, Using Amazon Kinesis Data Streams as a target), accepted by --op too. */
-const CONTROL_OPS = ['create-table', 'rename-table', 'drop-table', 'change-columns', 'add-column', 'drop-column', 'rename-column', 'column-type-change'] as const;
 const FORMATS = ['pretty', 'json', 'raw'] as const;
 
 export function register(program: Command): void {
   program
     .command('tail')
     .description('print decoded CDC records from every shard, in order, following resharding')
-    .argument('<stream>', 'Kinesis data stream name')
+    .argument('[stream]', 'Kinesis data stream name')
     .option('--shard <id...>', 'read only these shards (and their children); shardId-000000000003 or 3')
     .option('--from <position>', 'latest | trim-horizon | <ISO time> | -<duration> | seq:<sequenceNumber> (with --shard) | checkpoint:<file>', 'latest')
     .option('-e, --until-end', 'stop once every shard, children included, is read to its current end')
@@ -63,7 +62,9 @@ export function register(program: Command): void {
     )
     .action(
       action<TailFlags>(async (ctx, args, flags, command) => {
-        const options = { ...(await validate(args[0]!, flags, ctx.global.json, new Date(), ctx.env)), fromExplicit: command.getOptionValueSource('from') !== 'default' };
+        // `--shard 1 orders-cdc`: the variadic flag took the stream name; the word that is no shard id is it.
+        const { stream, values: shard } = streamFromVariadic(args[0], flags.shard, (v) => normalizeShardId(v) !== null);
+        const options = { ...(await validate(stream, { ...flags, ...(shard ? { shard } : {}) }, ctx.global.json, new Date(), ctx.env)), fromExplicit: command.getOptionValueSource('from') !== 'default' };
         const [{ tail }, { recordLines, renderTailSummary }] = await Promise.all([import('../services/tail.js'), import('../render/tail.js')]);
         // Ctrl-C stops reading (the checkpoint and the summary are written, exit 0). The handler goes at once,
         // so a second Ctrl-C gets Node's default behaviour and ends the process.

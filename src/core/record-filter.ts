@@ -15,6 +15,11 @@ export interface RecordFilter {
 /** What a redacted value is replaced with. */
 export const REDACTED = '***';
 
+/** The operations `tail --op` selects. */
+export const OPS = ['insert', 'update', 'delete', 'load', 'truncate', 'control'] as const;
+/** DMS control operations (AWS DMS User Guide, Using Amazon Kinesis Data Streams as a target), accepted by --op too. */
+export const CONTROL_OPS = ['create-table', 'rename-table', 'drop-table', 'change-columns', 'add-column', 'drop-column', 'rename-column', 'column-type-change'] as const;
+
 /**
  * Table and operation filters keep only CDC records that match. Records that could not be decoded (`error`)
  * pass them: nothing says which table they belong to, and hiding them would drop data without a word.

@@ -35,6 +35,16 @@ describe('flags in any order', () => {
     expect(JSON.parse(res.stdout.split('\n')[0]!)).toMatchObject({ stream, source: 'checkpoint' });
   });
 
+  it('tail --shard 0 <stream>: the word that is no shard id is the stream', async () => {
+    const stream = uniqueStreamName('shard-order');
+    const client = kinesisClient(endpoint);
+    await createStream(client, stream, 2);
+    client.destroy();
+    const res = await runCli(['tail', '--shard', '0', stream, '--from', 'trim-horizon', '-e', '--json'], { endpoint });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stderr).toMatch(/tail: 0 records/);
+  });
+
   it('still says which argument is missing when there is none', async () => {
     const res = await runCli(['reshard', '--to', '4', '--dry-run'], { endpoint });
     expect(res.code).toBe(2);
