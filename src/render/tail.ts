@@ -50,8 +50,9 @@ export function renderTailSummary({ stats, reason, elapsedMs }: TailResult): str
   const n = formatNumber;
   const perShard = [...stats.recordsPerShard].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, count]) => `${id} ${n(count)}`);
   const parts = [
-    `${n(stats.records)} records${perShard.length ? ` (${perShard.join(', ')})` : ''}`,
+    `${n(stats.records)} record${stats.records === 1 ? '' : 's'}${perShard.length ? ` (${perShard.join(', ')})` : ''}`,
     `${n(stats.undecodable)} undecodable`,
+    // The counters keep one form: scripts and the fault tests read them by name.
     `${n(stats.throttlesRetried)} throttles retried`,
   ];
   if (stats.errorsRetried) parts.push(`${n(stats.errorsRetried)} server/network errors retried`);
