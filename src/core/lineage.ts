@@ -66,7 +66,12 @@ export function parseFromFlag(raw: string, now: Date, flag = '--from'): FromSpec
     if (ms === null) throw new UsageError(`${flag}: expected ${FROM_ACCEPTS}, got '${raw}'`);
     return { kind: 'timestamp', at: new Date(now.getTime() - ms) };
   }
-  if (/^\d{4}-\d{2}-\d{2}/.test(text)) return { kind: 'timestamp', at: parseIsoTimeFlag(flag, text) };
+  if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
+    const at = parseIsoTimeFlag(flag, text);
+    // GetShardIterator refuses an AT_TIMESTAMP in the future (InvalidArgumentException): say so before any call.
+    if (at.getTime() > now.getTime()) throw new UsageError(`${flag}: ${text} is in the future (now is ${now.toISOString()}); expected a past time, or latest to wait for new records`);
+    return { kind: 'timestamp', at };
+  }
   throw new UsageError(`${flag}: expected ${FROM_ACCEPTS}, got '${raw}'`);
 }
 

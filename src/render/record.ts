@@ -116,6 +116,15 @@ function byteLength(view: RecordView): number {
  * %t schema.table, %d data as JSON, %p payload, %% a literal %; \n, \t and \\ are the usual escapes.
  * Other %x are left as written. No newline is added.
  */
+/** The codes a -f/--template may use. */
+export const TEMPLATE_CODES = 'sSkTotdp%';
+
+/** The first code of the template that is not one (`%x`), or undefined. */
+export function unknownTemplateCode(template: string): string | undefined {
+  for (const m of template.matchAll(/%(.)|\\[nt\\]/gs)) if (m[1] !== undefined && !TEMPLATE_CODES.includes(m[1])) return `%${m[1]}`;
+  return undefined;
+}
+
 export function formatTemplate(view: RecordView, template: string): string {
   return template.replace(/%(.)|\\([nt\\])/gs, (whole, spec: string | undefined, esc: string | undefined) => {
     if (esc !== undefined) return esc === 'n' ? '\n' : esc === 't' ? '\t' : '\\';

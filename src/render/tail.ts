@@ -5,7 +5,8 @@ import { formatNumber } from '../core/units.js';
 import { LineWriter } from '../io/line-writer.js';
 import type { TailResult } from '../services/tail.js';
 import type { Output } from './output.js';
-import { formatJsonLine, formatPretty, formatRaw, formatTemplate } from './record.js';
+import { UsageError } from '../errors.js';
+import { formatJsonLine, formatPretty, formatRaw, formatTemplate, TEMPLATE_CODES, unknownTemplateCode } from './record.js';
 
 export type TailFormat = 'pretty' | 'json' | 'raw' | 'template';
 
@@ -42,6 +43,13 @@ function formatter(opts: TailFormatOptions, color: ChalkInstance): (view: Record
     default:
       return (view) => formatPretty(view, color);
   }
+}
+
+/** A -f/--template the renderer can fill: not empty, no unknown code (`%x`). Exit 2 otherwise, before any AWS call. */
+export function checkTemplate(template: string): void {
+  const unknown = template === '' ? '' : unknownTemplateCode(template);
+  if (unknown === undefined) return;
+  throw new UsageError(`-f/--template: ${unknown ? `unknown code ${unknown}; ` : ''}expected a template such as "%T %o %t %d" (codes %${[...TEMPLATE_CODES].join(' %')})`);
 }
 
 /** One stderr line: records per shard, undecodable records, throttles retried. */
