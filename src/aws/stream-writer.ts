@@ -121,6 +121,13 @@ export class StreamWriter {
     return this.queue.length === 0 && this.inFlight.size === 0;
   }
 
+  /** Drops the records not yet sent (waiting, or waiting for a retry); those in flight finish. Returns how many. */
+  discardQueued(): number {
+    const n = this.queue.length;
+    this.queue = [];
+    return n;
+  }
+
   add(rec: WriterRecord): void {
     this.queue.push({ seq: this.added++, rec, attempts: 0, notBeforeMs: 0 });
   }

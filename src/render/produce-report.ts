@@ -47,6 +47,8 @@ export function produceDocument(report: ProduceReport, options: ProduceOptions):
     otherFailures: result.otherFailures,
     requests: result.requests,
     stoppedEarly: result.stoppedEarly,
+    ...(result.target !== undefined ? { targetRecords: result.target } : {}),
+    notSent: result.notSent,
     target: {
       rps: options.rps,
       kb: options.kb,

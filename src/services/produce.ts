@@ -12,7 +12,7 @@ import { CdcGenerator, type GeneratorOptions } from '../core/cdc-generator.js';
 import { RECORD_DEFAULT_MAX_BYTES } from '../core/limits.js';
 import { checkLoad, type LoadCheck } from '../core/load-check.js';
 import { TokenBucket } from '../core/rate.js';
-import { KIB, MIB } from '../core/units.js';
+import { formatDurationMs, KIB, MIB } from '../core/units.js';
 import { AwsCallError, NotFoundError, UsageError } from '../errors.js';
 import type { Host } from './host.js';
 
@@ -60,6 +60,10 @@ export interface ProduceResult extends WriterStats {
   /** From the start to the last acknowledgement: what the stream actually took in. */
   seconds: number;
   stoppedEarly: boolean;
+  /** --duration: the records the rate asks for in that time (rps × duration). */
+  target?: number;
+  /** Generated but not sent when the time was up or Ctrl-C came (the in-flight requests were finished). */
+  notSent: number;
 }
 
 export interface ProduceReport {
@@ -93,6 +97,9 @@ export async function produce(options: ProduceOptions, clients: ProduceClients, 
   const result = await writeLoad(kinesis, options, target.maxRecordBytes, hooks);
   const recordsPerSecond = result.records / Math.max(result.seconds, 1e-9);
   const notes: string[] = [];
+  if (result.target !== undefined && result.records < result.target) {
+    notes.push(`the stream took ${result.records} of the ${result.target} records ${options.rps}/s × ${formatDurationMs(options.durationMs!)} asks for (${Math.round((100 * result.records) / result.target)} %)${result.notSent ? `; ${result.notSent} generated records were not sent when the time was up` : ''}`);
+  }
   if (recordsPerSecond < options.rps * 0.9 && !result.stoppedEarly) notes.push(`achieved ${Math.round(recordsPerSecond)} records/s, below the ${options.rps} target: the client or the network is the bottleneck (try --max-in-flight)`);
   if (result.throttled > 0) notes.push(`${result.throttled} entries were throttled and retried: the stream is at its write limit`);
   return {
@@ -120,6 +127,9 @@ async function writeLoad(kinesis: KinesisApi, options: ProduceOptions, maxRecord
   let generated = 0;
   let generating = true;
   let stoppedEarly = false;
+  // --duration and Ctrl-C bound the wall time: what is not sent by then is not sent (--count writes every record).
+  let bounded = false;
+  let notSent = 0;
 
   const release = (now: number): void => {
     if (!generating) return;
@@ -136,12 +146,14 @@ async function writeLoad(kinesis: KinesisApi, options: ProduceOptions, maxRecord
     if (stopped || generated >= limitCount || now >= endMs) {
       generating = false;
       stoppedEarly = stopped;
+      bounded = stopped || now >= endMs;
     }
   };
 
   for (;;) {
     const now = clock();
     if (!writer.failed) release(now);
+    if (bounded) notSent += writer.discardQueued();
     await writer.send(now, !generating);
     hooks.onProgress?.({ records: writer.stats.records, bytes: writer.stats.bytes, generated, throttled: writer.stats.throttled, elapsedMs: now, pending: writer.pending });
     writer.throwIfFailed();
@@ -150,7 +162,7 @@ async function writeLoad(kinesis: KinesisApi, options: ProduceOptions, maxRecord
     if (generating && Number.isFinite(endMs)) waitMs = Math.max(0, Math.min(waitMs, endMs - now));
     await writer.settle(waitMs);
   }
-  return { ...writer.stats, seconds: clock() / 1000, stoppedEarly };
+  return { ...writer.stats, seconds: clock() / 1000, stoppedEarly, notSent, ...(Number.isFinite(endMs) ? { target: Math.round((options.rps * endMs) / 1000) } : {}) };
 }
 
 /**
