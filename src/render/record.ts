@@ -16,8 +16,33 @@ const PRETTY_PAYLOAD_CHARS = 200;
  * Time of day is UTC, from the arrival time (else the commit time, else the message time). Values from the
  * record are escaped so a payload cannot inject terminal control sequences or break the line.
  */
-export function formatPretty(view: RecordView, color: ChalkInstance): string {
-  const head = `${timeOfDay(view)}  ${shortShardId(view.shardId)}`;
+/**
+ * What a stream of pretty lines shares so its columns line up: the widest operation and table seen so far
+ * (capped, so one long name does not push every later line right), and today's date (UTC), which a time
+ * of another day is prefixed with.
+ */
+export interface PrettyLayout {
+  opWidth: number;
+  tableWidth: number;
+  todayUtc: string;
+}
+
+export function prettyLayout(now: Date): PrettyLayout {
+  return { opWidth: 6, tableWidth: 0, todayUtc: now.toISOString().slice(0, 10) };
+}
+
+const MAX_OP_WIDTH = 12;
+const MAX_TABLE_WIDTH = 40;
+
+function padded(layout: PrettyLayout | undefined, which: 'opWidth' | 'tableWidth', text: string, cap: number): string {
+  if (!layout) return which === 'opWidth' ? text.padEnd(6) : text;
+  layout[which] = Math.min(cap, Math.max(layout[which], text.length));
+  return text.padEnd(layout[which]);
+}
+
+export function formatPretty(view: RecordView, color: ChalkInstance, layout?: PrettyLayout): string {
+  const day = layout ? dayOf(view) : undefined;
+  const head = `${day && day !== layout!.todayUtc ? `${day} ` : ''}${timeOfDay(view)}  ${shortShardId(view.shardId)}`;
   if (view.error !== undefined) return `${head}  ${color.red(`undecodable: ${clean(view.error)}`)}`;
   const cdc = view.cdc;
   if (!cdc) {
@@ -26,10 +51,10 @@ export function formatPretty(view: RecordView, color: ChalkInstance): string {
     const body = view.format === 'text' ? String(view.payload ?? '').trimEnd() : (JSON.stringify(view.payload) ?? '');
     return `${head}  ${color.cyan(label)}  ${cut(clean(body), PRETTY_PAYLOAD_CHARS)}`;
   }
-  const table = clean(qualifiedTable(cdc)) || '-';
+  const table = padded(layout, 'tableWidth', clean(qualifiedTable(cdc)) || '-', MAX_TABLE_WIDTH);
   const key = clean(cdc.key ?? view.partitionKey);
-  if (cdc.recordType === 'control') return color.dim(`${head}  ${cdc.operation.padEnd(6)}  ${table}  ${key}`);
-  const op = opColor(cdc.operation, color)(clean(cdc.operation).padEnd(6));
+  if (cdc.recordType === 'control') return color.dim(`${head}  ${padded(layout, 'opWidth', cdc.operation, MAX_OP_WIDTH)}  ${table}  ${key}`);
+  const op = opColor(cdc.operation, color)(padded(layout, 'opWidth', clean(cdc.operation), MAX_OP_WIDTH));
   const line = `${head}  ${op}  ${table}  ${key}`;
   if (cdc.operation !== 'update') return line;
   const changes = describeChanges(cdc);
@@ -91,6 +116,12 @@ function clean(s: string): string {
 }
 
 const ISO_TIME = /^\d{4,}-\d\d-\d\dT(\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?/;
+
+/** The UTC date of the time timeOfDay shows, or undefined. */
+function dayOf(view: RecordView): string | undefined {
+  for (const t of [view.arrivalTime, view.cdc?.commitTime, view.cdc?.timestamp]) if (t && ISO_TIME.test(t)) return t.slice(0, 10);
+  return undefined;
+}
 
 function timeOfDay(view: RecordView): string {
   for (const t of [view.arrivalTime, view.cdc?.commitTime, view.cdc?.timestamp]) {

@@ -6,7 +6,7 @@ import { LineWriter } from '../io/line-writer.js';
 import type { TailResult } from '../services/tail.js';
 import type { Output } from './output.js';
 import { UsageError } from '../errors.js';
-import { formatJsonLine, formatPretty, formatRaw, formatTemplate, TEMPLATE_CODES, unknownTemplateCode } from './record.js';
+import { formatJsonLine, formatPretty, formatRaw, formatTemplate, prettyLayout, TEMPLATE_CODES, unknownTemplateCode } from './record.js';
 
 export type TailFormat = 'pretty' | 'json' | 'raw' | 'template';
 
@@ -40,8 +40,10 @@ function formatter(opts: TailFormatOptions, color: ChalkInstance): (view: Record
       const template = opts.template!;
       return (view) => formatTemplate(view, template);
     }
-    default:
-      return (view) => formatPretty(view, color);
+    default: {
+      const layout = prettyLayout(new Date());
+      return (view) => formatPretty(view, color, layout);
+    }
   }
 }
 

@@ -4,7 +4,7 @@ import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import { decodeRecord, type RecordMeta, type RecordView } from '../../src/core/decode.js';
 import { compileFilter, payloadText, REDACTED, redactView, type RecordFilter } from '../../src/core/record-filter.js';
-import { formatPretty, formatRaw, formatTemplate, shortShardId, toJsonRecord } from '../../src/render/record.js';
+import { formatPretty, formatRaw, formatTemplate, prettyLayout, shortShardId, toJsonRecord } from '../../src/render/record.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const META: RecordMeta = {
@@ -284,5 +284,27 @@ describe('compileFilter', () => {
     const views = decodeRecord(readFileSync(FIXTURES + 'kpl-aggregated-3-records.bin'), META);
     const keep = compileFilter({ grep: /PAID/ });
     expect(views.map(keep)).toEqual([false, true, false]);
+  });
+});
+
+describe('pretty lines in a stream line up, and a time of another day carries its date (issue 20, item 15)', () => {
+  it('the table column is as wide as the widest seen so far, so keys start in one column', () => {
+    const layout = prettyLayout(new Date('2026-11-27T12:00:00Z'));
+    const files = ['update-before-image-mysql.json', 'insert.json', 'delete.json'];
+    const views = files.map((f) => view(f));
+    expect(new Set(views.map((v) => v.cdc!.table)).size).toBeGreaterThan(1); // tables of different lengths
+    // Warm up on every table once, as a running tail does, then the key column is the same on every line.
+    for (const v of views) formatPretty(v, plain, layout);
+    const starts = views.map((v) => {
+      const line = formatPretty(v, plain, layout);
+      return line.indexOf(`  ${v.cdc!.key ?? v.partitionKey}`, line.indexOf(v.cdc!.table!) );
+    });
+    expect(new Set(starts).size).toBe(1);
+  });
+  it('a record of today shows the time only; of another day, the date too', () => {
+    const today = formatPretty(view('insert.json'), plain, prettyLayout(new Date(`${META.arrivalTime!.toISOString().slice(0, 10)}T23:00:00Z`)));
+    const later = formatPretty(view('insert.json'), plain, prettyLayout(new Date('2030-01-01T00:00:00Z')));
+    expect(today).toMatch(/^\d\d:\d\d:\d\d\.\d{3}  /);
+    expect(later).toMatch(new RegExp(`^${META.arrivalTime!.toISOString().slice(0, 10)} \\d\\d:\\d\\d:\\d\\d\\.\\d{3}  `));
   });
 });
