@@ -304,7 +304,7 @@ describe('pretty lines in a stream line up, and a time of another day carries it
   it('a record of today shows the time only; of another day, the date too', () => {
     const today = formatPretty(view('insert.json'), plain, prettyLayout(new Date(`${META.arrivalTime!.toISOString().slice(0, 10)}T23:00:00Z`)));
     const later = formatPretty(view('insert.json'), plain, prettyLayout(new Date('2030-01-01T00:00:00Z')));
-    expect(today).toMatch(/^\d\d:\d\d:\d\d\.\d{3}  /);
+    expect(today).toMatch(/^\d\d:\d\d:\d\d\.\d{3} {2}/);
     expect(later).toMatch(new RegExp(`^${META.arrivalTime!.toISOString().slice(0, 10)} \\d\\d:\\d\\d:\\d\\d\\.\\d{3}  `));
   });
 });
