@@ -102,6 +102,11 @@ export async function produce(options: ProduceOptions, clients: ProduceClients, 
   }
   if (recordsPerSecond < options.rps * 0.9 && !result.stoppedEarly) notes.push(`achieved ${Math.round(recordsPerSecond)} records/s, below the ${options.rps} target: the client or the network is the bottleneck (try --max-in-flight)`);
   if (result.throttled > 0) notes.push(`${result.throttled} entries were throttled and retried: the stream is at its write limit`);
+  // The generator sizes rows around --kb; deletes, keys and JSON overhead move the mean: say what was written.
+  const meanKiB = result.records ? result.bytes / result.records / KIB : 0;
+  if (result.records && Math.abs(meanKiB - options.kb) > Math.max(0.05 * options.kb, 0.01)) {
+    notes.push(`the records average ${meanKiB.toFixed(2)} KiB, not the ${options.kb} KiB of --kb (row sizes vary by operation and table)`);
+  }
   return {
     result,
     recordsPerSecond,

@@ -105,4 +105,15 @@ describe('produce service', () => {
     expect(report.result.throttled).toBe(1);
     expect(report.result.perShard).toEqual({ 'shardId-000000000001': 40 });
   });
+
+  it('reports the real mean record size when it differs from --kb, and stays quiet when it matches', async () => {
+    const report = await produce(OPTIONS, fakeKinesis({ exists: true }).clients, SILENT_HOST);
+    const mean = report.result.bytes / report.result.records / 1024;
+    const note = report.notes.find((n) => n.startsWith('the records average'));
+    if (Math.abs(mean - OPTIONS.kb) > 0.05 * OPTIONS.kb) expect(note).toBe(`the records average ${mean.toFixed(2)} KiB, not the 0.5 KiB of --kb (row sizes vary by operation and table)`);
+    else expect(note).toBeUndefined();
+    // A --kb the rows cannot come near always gets the note.
+    const far = await produce({ ...OPTIONS, kb: 8, generator: { ...OPTIONS.generator, kb: 0.5 } }, fakeKinesis({ exists: true }).clients, SILENT_HOST);
+    expect(far.notes.some((n) => /^the records average [\d.]+ KiB, not the 8 KiB of --kb/.test(n))).toBe(true);
+  });
 });
