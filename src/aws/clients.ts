@@ -2,7 +2,7 @@
  * The only place AWS SDK clients are created (STYLE.md 2). Region, profile, endpoint, retries, user agent
  * and the --debug call log are resolved once here; SDK modules are imported lazily so `plan`, `cost`
  * and `--help` never load them. Services get the narrow interfaces of src/aws/api/ (only the calls
- * they make); the stream reader and writer, which add per-call middleware, get the Kinesis SDK client.
+ * they make); the stream reader, which adds per-call middleware, gets the Kinesis SDK client.
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
@@ -77,7 +77,7 @@ export class AwsClients {
 
   constructor(readonly settings: AwsSettings) {}
 
-  /** The Kinesis SDK client itself: for the stream reader and writer (per-call middleware, abort signals). */
+  /** The Kinesis SDK client itself: for the stream reader (per-call middleware, abort signals). */
   kinesisSdk(): Promise<KinesisClient> {
     return this.get('kinesis', SDK_CLIENTS.kinesis) as Promise<KinesisClient>;
   }

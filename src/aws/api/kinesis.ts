@@ -1,4 +1,4 @@
-/** The Kinesis calls cdcpipe's services make (the stream reader and writer use the SDK client itself). */
+/** The Kinesis calls cdcpipe makes (the stream reader alone uses the SDK client itself, for its per-call middleware). */
 import {
   AddTagsToStreamCommand,
   CreateStreamCommand,
