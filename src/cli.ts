@@ -1,6 +1,6 @@
 /**
  * The commander program: global options, exit-code policy and lazy command registration.
- * The only place that decides an exit code (STYLE.md 7).
+ * The only place that decides an exit code.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { AbortError, CliError, EXIT, InterruptedError } from './errors.js';
@@ -50,7 +50,7 @@ function filterSdkWarnings(debug: boolean): void {
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
   filterSdkWarnings(debug);
-  // `cdcpipe tail … | head`: a closed pipe ends the command quietly with exit 0 (CONTRACT.md).
+  // `cdcpipe tail … | head`: a closed pipe ends the command quietly with exit 0 (docs/exit-codes.md).
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') {
       void currentContext()?.close().finally(() => process.exit(EXIT.ok));

@@ -1,6 +1,6 @@
 /**
  * The few error types cdcpipe throws. Only the entry point (src/cli.ts) turns them into an exit code.
- * Exit codes are the contract in CONTRACT.md / docs/exit-codes.md.
+ * Exit codes are the contract in docs/exit-codes.md.
  */
 export const EXIT = {
   ok: 0,

@@ -1,5 +1,5 @@
 /**
- * The only place AWS SDK clients are created (STYLE.md 2). Region, profile, endpoint, retries, user agent
+ * The only place AWS SDK clients are created. Region, profile, endpoint, retries, user agent
  * and the --debug call log are resolved once here; SDK modules are imported lazily so `plan`, `cost`
  * and `--help` never load them. Services get the narrow interfaces of src/aws/api/ (only the calls
  * they make); the stream reader, which adds per-call middleware, gets the Kinesis SDK client.

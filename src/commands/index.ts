@@ -1,6 +1,6 @@
 /**
  * Every command, by name, loaded on demand: `cdcpipe plan` imports only plan's module, so start-up
- * pays for one command (STYLE.md 12); `--help` and unknown commands load them all. Command modules
+ * pays for one command; `--help` and unknown commands load them all. Command modules
  * declare flags and import only commander, src/core and src/render; each loads its service (and the
  * AWS SDK) inside its action.
  */

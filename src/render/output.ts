@@ -1,5 +1,5 @@
 /**
- * One output contract (STYLE.md 5, 6): results on stdout, everything else on stderr; colour and
+ * One output contract (docs/architecture.md): results on stdout, everything else on stderr; colour and
  * interactivity decided once at start-up.
  */
 import { Chalk, type ChalkInstance } from 'chalk';

@@ -1,6 +1,6 @@
 /**
  * How `tail` prints a decoded record: a pretty line for terminals, a user template (-f), the raw payload, or
- * the CONTRACT.md `tail --json` object. Pure functions of the view; colour comes in as a chalk instance.
+ * the `tail --json` object of docs/tail.md. Pure functions of the view; colour comes in as a chalk instance.
  */
 import type { ChalkInstance } from 'chalk';
 import type { CdcView, RecordView } from '../core/decode.js';
@@ -203,7 +203,7 @@ export function formatRaw(view: RecordView): string {
 }
 
 /**
- * The CONTRACT.md `tail --json` object. The parsed document is left out for dms and debezium records: cdc
+ * The `tail --json` object (docs/tail.md). The parsed document is left out for dms and debezium records: cdc
  * carries its content, and printing the row twice would double the output.
  */
 export function toJsonRecord(view: RecordView): object {
