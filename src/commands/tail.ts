@@ -6,7 +6,7 @@ import { CONTROL_OPS, OPS } from '../core/record-filter.js';
 import { normalizeShardId, parseFromFlag, parseUntilFlag, type FromSpec } from '../core/lineage.js';
 import { parseEnumFlag, parseEnumListFlag, parseNumberFlag } from '../core/units.js';
 import { UsageError } from '../errors.js';
-import { checkTemplate, type TailFormat, type TailFormatOptions } from '../render/tail.js';
+import type { TailFormat, TailFormatOptions } from '../render/tail.js';
 import type { TailOptions } from '../services/tail.js';
 
 interface TailFlags {
@@ -105,7 +105,7 @@ async function validate(stream: string, flags: TailFlags, json: boolean, now: Da
     format = parseEnumFlag('--format', flags.format, FORMATS);
     if (json && format !== 'json') throw new UsageError(`--format ${format} and --json: --json means --format json; pass one of them`);
   } else if (json) format = 'json';
-  if (flags.template !== undefined) checkTemplate(flags.template);
+  if (flags.template !== undefined) (await import('../render/tail.js')).checkTemplate(flags.template);
   for (const t of flags.table ?? []) {
     if (!/^[^\s]+$/.test(t)) throw new UsageError(`--table: expected schema.table or table (with * wildcards, e.g. shop.* or *.orders), got '${t}'`);
   }

@@ -65,9 +65,13 @@ describe('--local with a full pipeline file', () => {
     expect(res.stderr).not.toMatch(/ENOTFOUND|SyntaxError/);
   });
 
-  it('a generic AWS_ENDPOINT_URL does not send DMS calls under --local to it', async () => {
-    const res = await runCli(['provision', '--config', FULL, '--dry-run', '--local', '--only', 'dms'], { env: { ...local, AWS_ENDPOINT_URL: 'http://127.0.0.1:1' } });
-    expect(res.code, res.stderr).toBe(0);
+  it('a generic AWS_ENDPOINT_URL does not get the calls of services the local server does not serve', async () => {
+    const stream = uniqueStreamName('local-generic');
+    expect((await runCli(['produce', stream, '--local', '--create-shards', '1', '--rps', '100', '--kb', '1', '--count', '1'], { env: local })).code).toBe(0);
+    // Without the rule, CloudWatch would go to AWS_ENDPOINT_URL and fail with ECONNREFUSED there.
+    const res = await runCli(['lag', stream, '--local'], { env: { ...local, AWS_ENDPOINT_URL: 'http://127.0.0.1:1' } });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/CloudWatch: not served by the local server/);
     expect(res.stderr).not.toMatch(/Unexpected token|ECONNREFUSED/);
   });
 });

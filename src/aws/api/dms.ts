@@ -20,18 +20,7 @@ import {
   waitUntilTestConnectionSucceeds,
 } from '@aws-sdk/client-database-migration-service';
 import type * as D from '@aws-sdk/client-database-migration-service';
-import { op, type Call } from './op.js';
-
-/** How long an SDK waiter polls: first delay, longest delay and the whole wait, in seconds. */
-export interface WaitOptions {
-  minDelaySeconds: number;
-  maxDelaySeconds: number;
-  maxWaitSeconds: number;
-}
-
-export function waiterParams<C>(client: C, wait: WaitOptions) {
-  return { client, minDelay: wait.minDelaySeconds, maxDelay: Math.max(wait.maxDelaySeconds, wait.minDelaySeconds), maxWaitTime: wait.maxWaitSeconds };
-}
+import { op, waiterParams, type Call, type WaitOptions } from './op.js';
 
 export interface DmsApi {
   describeEndpoints: Call<D.DescribeEndpointsCommandInput, D.DescribeEndpointsCommandOutput>;

@@ -1,8 +1,7 @@
 /** The IAM calls cdcpipe makes (only with --create-roles), with the SDK's RoleExists waiter. */
 import { CreateRoleCommand, GetRoleCommand, GetRolePolicyCommand, PutRolePolicyCommand, waitUntilRoleExists } from '@aws-sdk/client-iam';
 import type * as I from '@aws-sdk/client-iam';
-import { op, type Call } from './op.js';
-import { waiterParams, type WaitOptions } from './dms.js';
+import { op, waiterParams, type Call, type WaitOptions } from './op.js';
 
 export interface IamApi {
   getRole: Call<I.GetRoleCommandInput, I.GetRoleCommandOutput>;

@@ -7,12 +7,13 @@ import type { PlannedAction } from '../../core/provision/model.js';
 import type { Known } from '../../core/provision/values.js';
 import { AwsCallError } from '../../errors.js';
 import type { CloudWatchApi } from '../api/cloudwatch.js';
-import type { DmsApi, WaitOptions } from '../api/dms.js';
+import type { DmsApi } from '../api/dms.js';
+import type { WaitOptions } from '../api/op.js';
 import type { FirehoseApi } from '../api/firehose.js';
 import type { IamApi } from '../api/iam.js';
 import type { KinesisApi } from '../api/kinesis.js';
 
-export type { WaitOptions } from '../api/dms.js';
+export type { WaitOptions } from '../api/op.js';
 
 /** The clients provision may build; `AwsClients` (src/aws/clients.ts) is one. */
 export interface ProvisionClients {
