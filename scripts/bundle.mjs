@@ -20,7 +20,7 @@ await build({
   chunkNames: 'chunk-[hash]',
   // ES module builds first: esbuild gives a dynamically imported CommonJS module only a default export.
   mainFields: ['module', 'main'],
-  external: ['kinesis-local', 'aws-kinesis-agg', 'ora', 'yaml', 'zod', 'dynalite'],
+  external: ['kinesis-local', 'aws-kinesis-agg', 'ora', 'yaml', 'zod', 'dynalite', 'pg', 'mysql2', 'prom-client'],
   // Bundled CommonJS packages call require() for Node built-ins.
   banner: { js: "import { createRequire as __cdcpipeRequire } from 'node:module'; const require = __cdcpipeRequire(import.meta.url);" },
   logLevel: 'warning',

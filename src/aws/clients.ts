@@ -11,6 +11,9 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { PricingClient } from '@aws-sdk/client-pricing';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { RDSClient } from '@aws-sdk/client-rds';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { VERSION } from '../version.js';
 import type { KinesisApi } from './api/kinesis.js';
 import type { DmsApi } from './api/dms.js';
@@ -18,6 +21,9 @@ import type { FirehoseApi } from './api/firehose.js';
 import type { CloudWatchApi } from './api/cloudwatch.js';
 import type { DynamoDbApi } from './api/dynamodb.js';
 import type { IamApi } from './api/iam.js';
+import type { S3Api } from './api/s3.js';
+import type { RdsApi } from './api/rds.js';
+import type { LambdaApi } from './api/lambda.js';
 
 export interface AwsSettings {
   region?: string;
@@ -42,6 +48,9 @@ export const SERVICE_ENV_IDS = {
   dynamodb: 'DYNAMODB',
   pricing: 'PRICING',
   iam: 'IAM',
+  s3: 'S3',
+  rds: 'RDS',
+  lambda: 'LAMBDA',
 } as const;
 
 export type ServiceKey = keyof typeof SERVICE_ENV_IDS;
@@ -69,6 +78,10 @@ const SDK_CLIENTS: Record<Exclude<ServiceKey, 'pricing'>, MakeClient> = {
   cloudwatch: async (cfg) => new (await import('@aws-sdk/client-cloudwatch')).CloudWatchClient(cfg),
   dynamodb: async (cfg) => new (await import('@aws-sdk/client-dynamodb')).DynamoDBClient(cfg),
   iam: async (cfg) => new (await import('@aws-sdk/client-iam')).IAMClient(cfg),
+  // Path-style addressing: local S3 servers (moto, s3rver) answer on one host, not <bucket>.host.
+  s3: async (cfg) => new (await import('@aws-sdk/client-s3')).S3Client({ ...cfg, forcePathStyle: cfg.endpoint !== undefined }),
+  rds: async (cfg) => new (await import('@aws-sdk/client-rds')).RDSClient(cfg),
+  lambda: async (cfg) => new (await import('@aws-sdk/client-lambda')).LambdaClient(cfg),
 };
 
 export class AwsClients {
@@ -92,6 +105,9 @@ export class AwsClients {
   cloudwatchApi = (): Promise<CloudWatchApi> => this.api('cloudwatch', async (c) => (await import('./api/cloudwatch.js')).cloudWatchApi(c as CloudWatchClient));
   dynamodbApi = (): Promise<DynamoDbApi> => this.api('dynamodb', async (c) => (await import('./api/dynamodb.js')).dynamoDbApi(c as DynamoDBClient));
   iamApi = (): Promise<IamApi> => this.api('iam', async (c) => (await import('./api/iam.js')).iamApi(c as IAMClient));
+  s3Api = (): Promise<S3Api> => this.api('s3', async (c) => (await import('./api/s3.js')).s3Api(c as S3Client));
+  rdsApi = (): Promise<RdsApi> => this.api('rds', async (c) => (await import('./api/rds.js')).rdsApi(c as RDSClient));
+  lambdaApi = (): Promise<LambdaApi> => this.api('lambda', async (c) => (await import('./api/lambda.js')).lambdaApi(c as LambdaClient));
   /** The Price List API answers only in us-east-1, eu-central-1 and ap-south-1 (Price List API endpoints). */
   pricing(region = 'us-east-1'): Promise<PricingClient> {
     return this.get('pricing', async (cfg) => new (await import('@aws-sdk/client-pricing')).PricingClient({ ...cfg, region }), region);
@@ -168,6 +184,9 @@ export const SERVICE_LABELS: Record<ServiceKey, string> = {
   dynamodb: 'DynamoDB',
   pricing: 'the AWS Price List API',
   iam: 'IAM',
+  s3: 'S3',
+  rds: 'RDS',
+  lambda: 'Lambda',
 };
 
 /**
