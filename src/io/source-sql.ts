@@ -7,6 +7,7 @@
  * message that leaves this module has it scrubbed (a driver may echo what it was given).
  */
 import { dmsNameToLike, scrubSecret, type SourceUrl } from '../core/doctor/source-common.js';
+import type { Connection } from 'mysql2/promise';
 import type { ObservedMysql, ObservedPostgres, ReplicationSlot, TableRef } from '../core/doctor/source-sql.js';
 
 export class SourceSqlError extends Error {
@@ -106,7 +107,7 @@ const ER_SP_DOES_NOT_EXIST = 1305;
 
 export async function readMysql(url: SourceUrl, include?: TableRef[]): Promise<ObservedMysql> {
   const mysql = await import('mysql2/promise');
-  let conn: import('mysql2/promise').Connection;
+  let conn: Connection;
   try {
     conn = await mysql.createConnection({
       host: url.host,

@@ -45,7 +45,8 @@ export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let value = Math.abs(bytes);
   let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
+  // Rounded as shown: 1023.99 MiB reads 1.00 GiB, not 1024.0 MiB.
+  while (Number(value.toFixed(1)) >= 1024 && unit < units.length - 1) {
     value /= 1024;
     unit++;
   }
