@@ -89,7 +89,7 @@ describe('RDS MySQL / MariaDB / Aurora MySQL', () => {
 
 describe('RDS PostgreSQL / Aurora PostgreSQL', () => {
   it('rds.logical_replication absent (default 0) or 0 is an error; 1 is ok', () => {
-    for (const params of [{}, { 'rds.logical_replication': '0' }]) {
+    for (const params of [{}, { 'rds.logical_replication': '0' }] as Record<string, string>[]) {
       const f = one(rdsSourceFindings(instance('postgres', params)), 'source.logical-replication');
       expect(f.severity).toBe('error');
       expect(f.fix).toContain('ParameterName=rds.logical_replication,ParameterValue=1,ApplyMethod=pending-reboot", then aws rds reboot-db-instance --db-instance-identifier mydb');
