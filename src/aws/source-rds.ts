@@ -50,14 +50,14 @@ async function call<T>(action: string, run: () => Promise<T>): Promise<T> {
 function classify(err: unknown, action: string): Error {
   if (err instanceof Skip || err instanceof NotFoundError) return err;
   if (isAwsError(err, ...DENIED)) return new Skip(`access denied to ${action}`, action);
-  const cli = err instanceof CliError ? err : toCliError(err, action.split(':')[0] === 'rds' ? 'RDS' : 'CloudWatch');
+  const cli = err instanceof CliError ? err : toCliError(err);
   // Not served here (--local), not reachable, not an AWS answer, or no credentials: nothing to read.
   if (cli instanceof AuthError || (cli instanceof AwsCallError && /not served|not reachable|not an AWS answer|no AWS region/.test(cli.message))) return new Skip(cli.message);
   return cli;
 }
 
 function skippedFinding(resource: string, skip: Skip, id = 'source.rds'): Finding {
-  return { stage: 'source', severity: 'skipped', id, resource, evidence: `RDS checks not made: ${skip.why}`, ...(skip.deniedAction ? { deniedAction: skip.deniedAction } : {}) };
+  return { stage: 'source', severity: 'skipped', id, resource, evidence: `RDS checks not made: ${skip.why.replace(/^RDS: /, '')}`, ...(skip.deniedAction ? { deniedAction: skip.deniedAction } : {}) };
 }
 
 export async function readRdsSource(clients: AwsClients, target: RdsTarget): Promise<RdsRead> {

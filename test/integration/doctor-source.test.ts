@@ -165,10 +165,10 @@ describe.runIf(motoTestsEnabled())('RDS checks on moto', () => {
 
   it('no RDS endpoint answering (as under --local, or nothing listening): skipped with why', async () => {
     expect(await checkSource(base({ dbInstance: 'orders-mysql' }), noAws(), SILENT_HOST)).toEqual([
-      expect.objectContaining({ id: 'source.rds', severity: 'skipped', evidence: expect.stringContaining('RDS: not served by the local server') }),
+      expect.objectContaining({ id: 'source.rds', severity: 'skipped', evidence: 'RDS checks not made: not served by the local server (--local serves Kinesis only)' }),
     ]);
     const closed = new AwsClients({ endpointUrl: 'http://127.0.0.1:1', region: 'us-east-1', credentials: creds, env: {}, maxAttempts: 1 });
-    expect(await checkSource(base({ dbInstance: 'orders-mysql' }), closed, SILENT_HOST)).toEqual([expect.objectContaining({ id: 'source.rds', severity: 'skipped', evidence: expect.stringMatching(/not reachable \(ECONNREFUSED/) })]);
+    expect(await checkSource(base({ dbInstance: 'orders-mysql' }), closed, SILENT_HOST)).toEqual([expect.objectContaining({ id: 'source.rds', severity: 'skipped', evidence: expect.stringMatching(/^RDS checks not made: RDS at http:\/\/127\.0\.0\.1:1 is not reachable \(ECONNREFUSED/) })]);
   });
 
   describe.runIf(postgresTestsEnabled())('with a real PostgreSQL behind it', () => {
@@ -208,6 +208,13 @@ describe.runIf(motoTestsEnabled())('RDS checks on moto', () => {
       // The same window with a 5-minute --window: 2 h horizon, the disk lasts longer: a warning.
       const short = await checkSource(base({ dbInstance: 'orders-pg', sourceUrl: pg.url, windowMs: HOUR / 12 }), clients(), SILENT_HOST);
       expect(['warn', 'error']).toContain(one(short, 'source.inactive-slot').severity);
+    });
+
+    it('CloudWatch not answering: the slot is still reported, a warning saying FreeStorageSpace was not read', async () => {
+      const noCloudWatch = new AwsClients({ region: 'us-east-1', credentials: creds, maxAttempts: 1, env: { AWS_ENDPOINT_URL: moto.endpoint, AWS_ENDPOINT_URL_CLOUDWATCH: 'http://127.0.0.1:1' } });
+      const slot = one(await checkSource(base({ dbInstance: 'orders-pg', sourceUrl: pg.url }), noCloudWatch, SILENT_HOST), 'source.inactive-slot');
+      expect(slot.severity).toBe('warn');
+      expect(slot.evidence).toMatch(/FreeStorageSpace not read \(CloudWatch at http:\/\/127\.0\.0\.1:1 is not reachable/);
     });
   });
 });
@@ -272,11 +279,15 @@ describe.runIf(postgresTestsEnabled())('SQL checks on a real PostgreSQL', () => 
   it('a wrong password, or nothing listening: a source.connect error that never contains the password', async () => {
     const secret = 'Wr0ng-S3cret-pw';
     for (const url of [`postgres://postgres:${secret}@127.0.0.1:${pg.port}/postgres`, `postgres://postgres:${secret}@127.0.0.1:1/postgres`]) {
-      const f = await checkSource(base({ sourceUrl: url }), noAws(), SILENT_HOST);
+      // Everything the stage says, --debug lines included, is recorded: the password is in none of it.
+      const said: string[] = [];
+      const host = { ...SILENT_HOST, debug: (t: string) => said.push(t), info: (t: string) => said.push(t), warn: (t: string) => said.push(t) };
+      const f = await checkSource(base({ sourceUrl: url }), noAws(), host);
       const c = one(f, 'source.connect');
       expect(c.severity).toBe('error');
       expect(c.resource).toMatch(/^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/);
-      expect(JSON.stringify(f)).not.toContain(secret);
+      expect(said.join('\n')).toContain('source: SQL checks on postgres://postgres@127.0.0.1:');
+      expect(JSON.stringify(f) + said.join('\n')).not.toContain(secret);
     }
     const wrong = await checkSource(base({ sourceUrl: `postgres://postgres:${secret}@127.0.0.1:${pg.port}/postgres` }), noAws(), SILENT_HOST);
     expect(one(wrong, 'source.connect').evidence).toMatch(/password authentication failed for user "postgres"/);
