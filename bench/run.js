@@ -6,6 +6,7 @@
 //   (b) decode          bench/decode.js            records/s and MiB/s per CPU second vs a bare JSON.parse loop
 //   (c) tail CPU        bench/tail-cpu.js          CPU s over 20k records vs a bare SDK GetRecords loop (own kinesis-local)
 //   (d) lag / reshard   bench/scale.js             AWS calls and wall time on 1,000 / 10,000 simulated shards (mocked SDK)
+//       doctor          bench/doctor.js            the same for doctor's stream and consumers stages
 //   (e) provision       bench/provision-converge.js mutating calls on a re-run (mocked SDK)
 //
 //   node bench/run.js [--only a,b,c,d,e] [--tail-records 20000] [--tail-rounds 5] [--startup-runs 9]
@@ -129,6 +130,8 @@ if (parts.has('d')) {
   step('(d) lag and reshard at scale');
   const { benchScale } = await import('./scale.js');
   results.figures.scale = await benchScale();
+  const { benchDoctor } = await import('./doctor.js');
+  results.figures.doctorScale = await benchDoctor();
 }
 if (parts.has('e')) {
   step('(e) provision converge');
@@ -193,6 +196,19 @@ if (f.scale) {
   }
   const r = f.scale.reshard3to10;
   rows.push(['(d) reshard 3 → 10 (executed)', `UpdateShardCount ${r.calls.UpdateShardCount ?? 0}; ${r.wallMs.toFixed(0)} ms; ${r.openAfter} shards ±${r.worstDeviationFromEvenPct} %`, `SplitShard by hand: ${r.baseline.calls.SplitShard}`, '', '2 UpdateShardCount', met(f.scale.pass.reshard3to10UpdateShardCountCalls)]);
+}
+if (f.doctorScale) {
+  for (const [n, s] of Object.entries(f.doctorScale.sizes)) {
+    const big = Number(n) === 10_000;
+    rows.push([
+      `(d) doctor, ${Number(n).toLocaleString('en-US')} shards`,
+      `${fmtCalls(s.doctor.calls, ['GetMetricData', 'ListShards'])}; ${s.doctor.wallMs.toFixed(0)} ms`,
+      `${fmtCalls(s.baseline.calls, ['GetMetricStatistics', 'DescribeStream'])}; ${s.baseline.wallMs.toFixed(0)} ms`,
+      '',
+      big ? '≤ 25 GetMetricData, ≤ 11 ListShards' : '',
+      big ? met(f.doctorScale.pass.getMetricDataCalls && f.doctorScale.pass.listShardsPages) : '',
+    ]);
+  }
 }
 if (f.provisionConverge) {
   const p = f.provisionConverge;

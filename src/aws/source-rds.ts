@@ -13,6 +13,9 @@ import type { ObservedRdsSource, RdsParameter } from '../core/doctor/source-rds.
 import { metricPeriodS, type MetricSeries } from '../core/metric-spec.js';
 import { AuthError, AwsCallError, CliError, NotFoundError } from '../errors.js';
 import type { AwsClients } from './clients.js';
+
+/** The clients the source stage reads with (AwsClients fits; doctor passes its own narrow set). */
+export type SourceClients = Pick<AwsClients, 'rdsApi' | 'cloudwatchApi'> & { settings?: { env?: NodeJS.ProcessEnv } };
 import { isAwsError, toCliError } from './errors.js';
 import { getMetricSeries } from './metrics.js';
 import type { RdsApi } from './api/rds.js';
@@ -60,7 +63,7 @@ function skippedFinding(resource: string, skip: Skip, id = 'source.rds'): Findin
   return { stage: 'source', severity: 'skipped', id, resource, evidence: `RDS checks not made: ${skip.why.replace(/^RDS: /, '')}`, ...(skip.deniedAction ? { deniedAction: skip.deniedAction } : {}) };
 }
 
-export async function readRdsSource(clients: AwsClients, target: RdsTarget): Promise<RdsRead> {
+export async function readRdsSource(clients: SourceClients, target: RdsTarget): Promise<RdsRead> {
   const resource = target.dbInstance ?? target.dbCluster ?? target.serverName ?? 'source';
   if (!target.dbInstance && !target.dbCluster && !target.serverName) {
     return { skipped: { stage: 'source', severity: 'skipped', id: 'source.rds', resource, evidence: 'RDS checks not made: no --db-instance, --db-cluster or DMS source endpoint to find the database by' } };
@@ -161,7 +164,7 @@ async function clusterSource(rds: RdsApi, c: DBCluster): Promise<ObservedRdsSour
 }
 
 /** FreeStorageSpace (AWS/RDS, by DBInstanceIdentifier, the minimum of each period) over the window; a Skip's reason when it cannot be read. */
-export async function readFreeStorage(clients: AwsClients, instanceId: string, window: { nowMs: number; windowMs: number }): Promise<{ series: MetricSeries } | { unavailable: string; deniedAction?: string }> {
+export async function readFreeStorage(clients: SourceClients, instanceId: string, window: { nowMs: number; windowMs: number }): Promise<{ series: MetricSeries } | { unavailable: string; deniedAction?: string }> {
   try {
     const cloudwatch = await call('cloudwatch:GetMetricData', () => clients.cloudwatchApi());
     const { series } = await call('cloudwatch:GetMetricData', () =>

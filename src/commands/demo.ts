@@ -13,7 +13,7 @@ interface DemoFlags {
 export function register(program: Command): void {
   program
     .command('demo')
-    .description('run plan, provision, produce, tail, reshard and lag on an embedded local Kinesis server (no AWS account, under a minute)')
+    .description('run plan, provision, produce, tail, reshard, lag and doctor on an embedded local Kinesis server (no AWS account, under a minute)')
     .option('--rps <n>', 'records per second to produce (1..1000)', '100')
     .option('--kb <n>', 'KiB per record (0.1..64)', '1')
     .option('--seconds <n>', 'how long to produce (5..60)', '10')

@@ -122,7 +122,7 @@ export function evaluateMetricSource(
  * the datapoints are the samples; no datapoint for METRIC_STALE_MS while records arrive means nobody
  * reads (those metrics are published only when reads happen).
  */
-function evaluateMetricConsumer(
+export function evaluateMetricConsumer(
   metric: MetricSeries | undefined,
   incoming: MetricSeries | undefined,
   rules: LagRules,

@@ -6,6 +6,7 @@
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
+import { CONSUMER_KINDS } from './consumer-metrics.js';
 import { FIREHOSE_BUFFER_SIZE_MIB_RANGE, MAX_RECORD_SIZE_KIB_RANGE, MAX_SHARDS_PER_UPDATE, RETENTION_DEFAULT_HOURS, RETENTION_MAX_HOURS } from './limits.js';
 
 /** Shard-level metrics EnableEnhancedMonitoring accepts (API EnableEnhancedMonitoring); ALL = every one of them. */
@@ -27,6 +28,7 @@ export const FIREHOSE_BUFFER_SECONDS_RANGE = [0, 900] as const;
 /** Parquet/ORC conversion needs a buffer of at least 64 MiB (Firehose "record format conversion" guide). */
 export const FIREHOSE_CONVERSION_MIN_BUFFER_MIB = 64;
 export const DEFAULT_KMS_KEY = 'alias/aws/kinesis';
+const CONSUMER_REF = new RegExp(`^(${CONSUMER_KINDS.join('|')}):.+$`);
 
 /** What `cdcpipe provision --init` writes (the same text as examples/cdcpipe.full.yaml; a unit test keeps them equal). */
 export const EXAMPLE_PIPELINE_YAML = `# cdcpipe pipeline file: one reviewed file → Kinesis stream, DMS target endpoint and task, Firehose to S3,
@@ -279,6 +281,8 @@ export const pipelineSchema = z
     dms: dmsSchema.optional(),
     firehose: firehoseSchema.optional(),
     alarms: alarmsSchema.optional(),
+    // The stream's consumers that cannot be listed from AWS (KCL and Flink apps), for `doctor`: 'kcl:orders-indexer'.
+    consumers: z.array(z.string().regex(CONSUMER_REF, { error: `expected 'kind:name' with kind ${CONSUMER_KINDS.join(' | ')}, e.g. kcl:orders-indexer` })).optional(),
     // Tags: keys 1..128, values 0..256 characters (Kinesis/DMS/Firehose tagging limits).
     tags: z.record(z.string().min(1).max(128), z.string().max(256)).optional(),
   })

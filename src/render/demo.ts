@@ -9,6 +9,7 @@ const AGAINST_AWS = [
   'cdcpipe provision --init && cdcpipe provision --dry-run',
   'cdcpipe tail <stream> --from -15m --table "shop.*"',
   'cdcpipe lag <stream> --app <kcl-app> --threshold 1m',
+  'cdcpipe doctor --config cdcpipe.yaml',
   'cdcpipe reshard <stream> --to 8 --dry-run',
 ];
 

@@ -125,6 +125,10 @@ export async function runDemo(opts: DemoOptions, clients: DemoClients = { startK
     const lag = await run(['lag', s, '--checkpoint', checkpoint, '--threshold', '5m']);
     if (lag.code !== 0 && lag.code !== 3) throw new AwsCallError(`demo: lag exited ${lag.code}`);
 
+    step(8, 'Check the whole pipeline; what the local server cannot answer (CloudWatch, DMS, RDS) is skipped', 'doctor --config cdcpipe.yaml --local');
+    // --local on this demo's own server: the services it does not serve are known, and skipped by name.
+    await expectOk(runCli(['doctor', '--config', config, '--local', ...colorless], { ...env, CDCPIPE_LOCAL_PORT: String(server.port) }, opts.show, host, false), 'doctor');
+
     const seconds = (Date.now() - started) / 1000;
     opts.show({ kind: 'summary', produced: produceReport.records, tailed, shards: Object.keys(perShard).length, childShards: childShards.length, seconds });
     return { produced: produceReport.records, tailed, perShard, childShards, seconds };

@@ -8,7 +8,7 @@ import type { Finding } from '../core/doctor/finding.js';
 import { parseSourceUrl, type SourceUrl } from '../core/doctor/source-common.js';
 import { rdsSourceFindings } from '../core/doctor/source-rds.js';
 import { mysqlFindings, postgresFindings, storageTrend, type StorageTrend, type TableRef } from '../core/doctor/source-sql.js';
-import type { AwsClients } from '../aws/clients.js';
+import type { SourceClients } from '../aws/source-rds.js';
 import type { Host } from './host.js';
 
 export interface SourceCheckOptions {
@@ -29,8 +29,8 @@ export interface SourceCheckOptions {
   nowMs: number;
 }
 
-export async function checkSource(options: SourceCheckOptions, clients: AwsClients, host: Host): Promise<Finding[]> {
-  const env = clients.settings.env ?? process.env;
+export async function checkSource(options: SourceCheckOptions, clients: SourceClients, host: Host): Promise<Finding[]> {
+  const env = clients.settings?.env ?? process.env;
   // Parsed first: a bad --source-url is a usage error before anything is read.
   const url = options.sourceUrl ? parseSourceUrl(options.sourceUrl, env) : undefined;
   const findings: Finding[] = [];

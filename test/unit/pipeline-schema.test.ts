@@ -41,7 +41,7 @@ describe('pipeline file: each error names its path and what it accepts', () => {
     ['a record size under 1 MiB', 'stream: {name: s, shards: 1, maxRecordSizeKiB: 512}', 'stream.maxRecordSizeKiB: expected a whole number from 1024 to 10240 (got 512)'],
     ['encryption as text', 'stream: {name: s, shards: 1, encryption: yes-please}', 'stream.encryption: expected false, true or {kmsKeyId: <key id, ARN or alias>}'],
     ['an unknown stream key', 'stream: {name: s, shards: 1, shardz: 2}', "stream: unknown key 'shardz'; expected one of name, mode, shards, capacity"],
-    ['an unknown top-level section', `${STREAM}kafka: {}`, "(file): unknown key 'kafka'; expected one of stream, dms, firehose, alarms, tags"],
+    ['an unknown top-level section', `${STREAM}kafka: {}`, "(file): unknown key 'kafka'; expected one of stream, dms, firehose, alarms, consumers, tags"],
     ['a bad migration type', `${STREAM}${DMS_OK.replace('migrationType: cdc', 'migrationType: cdc-only')}`, 'dms.task.migrationType: expected full-load | cdc | full-load-and-cdc (got "cdc-only")'],
     ['BatchApplyEnabled in task settings', `${STREAM}${DMS_OK.replace('include: [public.%]}', 'include: [public.%], settings: {TargetMetadata: {BatchApplyEnabled: true}}}')}`, 'dms.task.settings.TargetMetadata.BatchApplyEnabled: BatchApplyEnabled is refused'],
     ['a table pattern without schema', `${STREAM}${DMS_OK.replace('[public.%]', '[orders]')}`, "dms.task.include[0]: expected 'schema.table'"],

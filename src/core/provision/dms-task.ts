@@ -3,6 +3,7 @@
  * its start (AWS DMS API Reference, CreateReplicationTask, CreateReplicationConfig, StartReplicationTask,
  * StartReplication).
  */
+import { checkTask } from '../doctor/dms.js';
 import { UsageError } from '../../errors.js';
 import { findBatchApplyEnabled, type DmsConfig, type PipelineConfig } from '../pipeline-schema.js';
 import { canonicalJson, isSubset, parseJsonOrUndefined, tagList, type PlannedAction, type ResourceModel } from './model.js';
@@ -85,6 +86,11 @@ export interface ObservedTask {
   replicationInstanceArn: string;
   /** The task has run before (it has a start date), so the next start is resume-processing. */
   startedBefore: boolean;
+  /** What doctor reads besides: the identifier, why it stopped, its last failure, ReplicationTaskStats.TablesErrored. */
+  identifier?: string;
+  stopReason?: string;
+  lastFailureMessage?: string;
+  tablesErrored?: number;
 }
 
 export interface ObservedReplicationConfig {
@@ -266,6 +272,7 @@ export const taskModel: ResourceModel<DesiredReplication, ObservedTask> = {
   sections: ['dms'],
   desired: (cfg) => desiredReplication(cfg, false),
   plan: planTask,
+  check: checkTask,
   cloudFormation: (d) => ({
     resources: {
       DmsReplicationTask: {

@@ -2,6 +2,7 @@
  * The Firehose delivery stream that archives the stream to S3 (Amazon Data Firehose Developer Guide,
  * "Source, destination, and name"; API Reference, CreateDeliveryStream, ExtendedS3DestinationConfiguration).
  */
+import { checkFirehose } from '../doctor/firehose.js';
 import type { PipelineConfig } from '../pipeline-schema.js';
 import { differingKeys, tagList, type PlannedAction, type ResourceModel } from './model.js';
 import { firehoseLogGroup, roleArnValue, streamArnValue } from './iam.js';
@@ -28,6 +29,8 @@ export interface ObservedFirehose {
   sourceStreamArn?: string;
   sourceRoleArn?: string;
   destination?: Record<string, unknown>;
+  /** FailureDescription (Type: Details), read for doctor. */
+  failure?: string;
 }
 
 export interface FirehoseRequest {
@@ -117,6 +120,7 @@ export const firehoseModel: ResourceModel<DesiredFirehose, ObservedFirehose> = {
     ];
   },
   plan: planFirehose,
+  check: checkFirehose,
   cloudFormation: (d, cfg) => ({
     resources: {
       ...(cfg.firehose!.roleArn ? {} : { FirehoseRole: cfnRole(cfg, 'firehose') }),

@@ -5,6 +5,7 @@
  * (src/services/provision-table.ts) pairs the halves and drives provision, --dry-run, --check,
  * --print-policies and --emit cloudformation. `doctor` adds a `check(observed)` here.
  */
+import type { Finding } from '../doctor/finding.js';
 import type { PipelineConfig } from '../pipeline-schema.js';
 import type { CfnPart } from './cloudformation.js';
 import type { Known } from './values.js';
@@ -48,6 +49,8 @@ export interface ResourceModel<D, O> {
   warnings?(cfg: PipelineConfig): string[];
   /** The resource in a CloudFormation template (--emit cloudformation). */
   cloudFormation?(desired: D, cfg: PipelineConfig): CfnPart;
+  /** `doctor`: findings from what `read` returned (pure; the metric checks live in src/core/doctor/). */
+  check?(observed: O): Finding[];
 }
 
 /** ARN account id and partition, from the first ARN that carries an account. */

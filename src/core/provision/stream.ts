@@ -1,4 +1,5 @@
 /** The Kinesis data stream of a pipeline file: what it should be, and the calls that get it there. */
+import { checkStream } from '../doctor/stream.js';
 import { planCapacity } from '../capacity.js';
 import { ADD_TAGS_MAX_PER_CALL, UPDATE_SHARD_COUNT_MAX_FACTOR } from '../limits.js';
 import { SHARD_LEVEL_METRICS, type PipelineConfig } from '../pipeline-schema.js';
@@ -212,6 +213,7 @@ export const streamModel: ResourceModel<DesiredStream, ObservedStream> = {
   kind: 'kinesis-stream',
   sections: ['stream'],
   desired: (cfg) => [desiredStream(cfg)],
+  check: checkStream,
   plan: (d, observed) => planStream(d, observed),
   cloudFormation: (d) => ({
     resources: {
