@@ -13,6 +13,7 @@ import {
   CreateEndpointCommand,
   CreateReplicationInstanceCommand,
   DatabaseMigrationServiceClient,
+  DescribeConnectionsCommand,
   DescribeEndpointsCommand,
   DescribeReplicationTasksCommand,
 } from '@aws-sdk/client-database-migration-service';
@@ -22,6 +23,7 @@ import { DecreaseStreamRetentionPeriodCommand, DescribeStreamSummaryCommand, Kin
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { motoTestsEnabled, startMoto, type Moto } from '../helpers/moto.js';
 import { REGION, TEST_CREDENTIALS, runCli, type CliResult } from '../helpers/kinesis.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -154,7 +156,6 @@ describe.runIf(motoTestsEnabled())('provision the full example on moto', () => {
     }
     // ...and nothing was changed.
     expect(sent.filter((c) => !READ_ONLY.test(c))).toEqual([]);
-    expect((await cli(['--check', '--create-roles'])).code).toBe(0);
   });
 
   const outOfBand = [
@@ -227,22 +228,25 @@ describe.runIf(motoTestsEnabled())('provision the full example on moto', () => {
     // moto 5.2.1 has no ModifyEndpoint (nor ModifyReplicationTask); it answers them with an HTML 404 page.
   ];
 
-  it.each(outOfBand)('an out-of-band change to $what: --check exits 3 naming it, the next apply converges', async (c) => {
-    await c.change();
-    expect(await c.current()).toEqual(c.changed);
+  it('out-of-band changes (Firehose buffering, an alarm threshold, the stream retention): --check exits 3 naming each, the next apply converges', async () => {
+    for (const c of outOfBand) await c.change();
+    for (const c of outOfBand) expect(await c.current(), c.what).toEqual(c.changed);
 
     const check = await cli(['--check', '--create-roles', '--json']);
     expect(check.code, check.stderr).toBe(3);
     const differing = JSON.parse(check.stdout).actions.filter((a: Action) => a.action !== 'none');
-    expect(differing).toEqual([{ resource: c.resource, name: c.name, action: 'update', detail: expect.stringMatching(c.detail) }]);
-    expect(check.stderr).toMatch(/error: 1 of 10 resources differ from .*cdcpipe\.yaml/);
+    expect(differing).toEqual(
+      expect.arrayContaining(outOfBand.map((c) => ({ resource: c.resource, name: c.name, action: 'update', detail: expect.stringMatching(c.detail) }))),
+    );
+    expect(differing).toHaveLength(outOfBand.length);
+    expect(check.stderr).toMatch(new RegExp(`error: ${outOfBand.length} of 10 resources differ from .*cdcpipe\\.yaml`));
 
     const apply = await cli(['--yes', '--create-roles', '--debug']);
     expect(apply.code, apply.stderr).toBe(0);
-    expect(apply.stdout).toContain('applied 1 change');
-    // The one call that puts it back, and no other change.
-    expect(calls(apply.stderr).filter((call) => !READ_ONLY.test(call))).toEqual([c.call]);
-    expect(await c.current()).toEqual(c.wanted);
+    expect(apply.stdout).toContain(`applied ${outOfBand.length} changes`);
+    // One call puts each back, and nothing else changes.
+    expect(calls(apply.stderr).filter((call) => !READ_ONLY.test(call)).sort()).toEqual(outOfBand.map((c) => c.call).sort());
+    for (const c of outOfBand) expect(await c.current(), c.what).toEqual(c.wanted);
 
     const after = await cli(['--check', '--create-roles', '--json']);
     expect(after.code, after.stderr).toBe(0);
@@ -280,6 +284,60 @@ describe.runIf(motoTestsEnabled())('provision the full example on moto', () => {
     const alarms = await alarmsByName();
     for (const r of Object.values(template.Resources).filter((x) => x.Type === 'AWS::CloudWatch::Alarm')) {
       expect(r.Properties.Threshold).toBe(alarms.get(String(r.Properties.AlarmName))!.Threshold);
+    }
+  });
+
+  it('--test-connection on a converged pipeline: TestConnection from the instance, then DescribeConnections until successful', async () => {
+    const res = await cli(['--yes', '--create-roles', '--test-connection', '--debug']);
+    expect(res.code, res.stderr).toBe(0);
+    const sent = calls(res.stderr);
+    expect(sent.filter((c) => !READ_ONLY.test(c))).toEqual(['dms TestConnection']);
+    expect(sent).toContain('dms DescribeConnections');
+    const target = await endpoint();
+    const connections = (await dms.send(new DescribeConnectionsCommand({ Filters: [{ Name: 'endpoint-arn', Values: [target.EndpointArn!] }] }))).Connections ?? [];
+    expect(connections.map((c) => [c.ReplicationInstanceArn, c.Status])).toEqual([[cfg.dms.replicationInstanceArn, 'successful']]);
+  });
+
+  it("a running task whose table mappings differ is drift (ModifyReplicationTask needs it stopped): exit 3, nothing is touched", async () => {
+    const other = join(dir, 'sales.yaml');
+    writeFileSync(other, readFileSync(file, 'utf8').replace('include: ["public.%"]', 'include: ["sales.%"]'));
+    const res = await runCli(['provision', '--config', other, '--yes', '--create-roles', '--json', '--debug'], { env: { AWS_ENDPOINT_URL: moto.endpoint } });
+    expect(res.code, res.stderr).toBe(3);
+    expect(JSON.parse(res.stdout).actions.filter((a: Action) => a.action !== 'none')).toEqual([{ resource: 'dms-task', name: 'orders-cdc', action: 'drift', detail: expect.stringMatching(/running/) }]);
+    expect(calls(res.stderr).filter((c) => !READ_ONLY.test(c))).toEqual([]);
+    const task = (await dms.send(new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-id', Values: ['orders-cdc'] }] }))).ReplicationTasks![0]!;
+    expect(JSON.parse(task.TableMappings!).rules[0]['object-locator']['schema-name']).toBe('public');
+  });
+
+  it('lost answers to CreateReplicationTask and CreateDeliveryStream: the SDK retries, "already exists" counts as created, nothing is made twice', async () => {
+    // A second pipeline beside the first, every name changed.
+    const lost = join(dir, 'lost.yaml');
+    writeFileSync(lost, readFileSync(file, 'utf8').replaceAll('orders-cdc', 'lost-cdc'));
+    const proxy = await startFaultProxy({
+      target: moto.endpoint,
+      seed: 1,
+      rules: [
+        { operation: 'CreateReplicationTask', fault: 'lost', rate: 1, limit: 1 },
+        { operation: 'CreateDeliveryStream', fault: 'lost', rate: 1, limit: 1 },
+      ],
+    });
+    try {
+      const env = { AWS_ENDPOINT_URL: moto.endpoint, AWS_ENDPOINT_URL_DATABASE_MIGRATION_SERVICE: proxy.endpoint, AWS_ENDPOINT_URL_FIREHOSE: proxy.endpoint };
+      const res = await runCli(['provision', '--config', lost, '--yes', '--create-roles', '--debug'], { env });
+      expect(res.code, res.stderr).toBe(0);
+      expect(proxy.total('lost')).toBe(2);
+      // The retry of each lost call met the resource the first attempt made.
+      expect(res.stderr).toMatch(/\[debug\] dms CreateReplicationTask 400 \S+ retries=1 error=ResourceAlreadyExistsFault/);
+      expect(res.stderr).toMatch(/\[debug\] firehose CreateDeliveryStream 400 \S+ retries=1 error=ResourceInUseException/);
+      expect(proxy.counts.requests.CreateReplicationTask).toBe(2);
+      expect(proxy.counts.requests.CreateDeliveryStream).toBe(2);
+      const tasks = (await dms.send(new DescribeReplicationTasksCommand({}))).ReplicationTasks!.map((t) => t.ReplicationTaskIdentifier);
+      expect(tasks.sort()).toEqual(['lost-cdc', 'orders-cdc']);
+      const again = await runCli(['provision', '--config', lost, '--yes', '--create-roles', '--debug'], { env });
+      expect(again.code, again.stderr).toBe(0);
+      expect(calls(again.stderr).filter((c) => !READ_ONLY.test(c))).toEqual([]);
+    } finally {
+      await proxy.stop();
     }
   });
 });
