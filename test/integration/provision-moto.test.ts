@@ -2,8 +2,10 @@
  * `cdcpipe provision` end to end on moto, a second real AWS server: the whole of
  * examples/cdcpipe.full.yaml (stream, IAM roles, DMS endpoint and task, Firehose, alarms) with
  * --create-roles, a re-run that sends no mutating call, out-of-band changes that --check names and the
- * next apply converges, and the CloudFormation template naming the same resources. moto serves every
- * service here, Kinesis included; its two DMS gaps are bridged by test/helpers/moto.ts.
+ * next apply converges, the CloudFormation template naming the same resources, --test-connection, a running
+ * task's drift, and lost answers to creating calls. moto serves every service here, Kinesis included; its
+ * two DMS gaps are bridged by test/helpers/moto.ts. What moto lacks (ModifyEndpoint, ModifyReplicationTask,
+ * DMS Serverless, StopReason, table statistics, IAM propagation delays) is in test/unit/provision-aws.test.ts.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -73,6 +75,8 @@ describe.runIf(motoTestsEnabled())('provision the full example on moto', () => {
       .replace('arn:aws:dms:us-east-1:123456789012:rep:ORDERSREPLICATION', instance.ReplicationInstance!.ReplicationInstanceArn!)
       // --create-roles makes both roles: the file must not name them.
       .replace(/^ {2}(serviceAccessRoleArn|roleArn): .*\n/gm, '');
+    // The example must still name what is replaced above.
+    if (/SOURCEPOSTGRES|ORDERSREPLICATION|roleArn|serviceAccessRoleArn/.test(text)) throw new Error(`examples/cdcpipe.full.yaml changed: the test's edits no longer apply:\n${text}`);
     file = join(dir, 'cdcpipe.yaml');
     writeFileSync(file, text);
     cfg = parseYaml(text);
