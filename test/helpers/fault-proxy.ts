@@ -28,7 +28,9 @@ export type FaultKind =
   /** The request is forwarded after `delayMs`. */
   | 'slow'
   /** The request is forwarded, and the response connection is cut `delayMs` after it starts (ends a streaming SubscribeToShard). */
-  | 'cut';
+  | 'cut'
+  /** The request is forwarded and takes effect, but the client gets HTTP 500 InternalFailure instead of the answer (a lost response; the SDK retries it). */
+  | 'lost';
 
 export interface FaultRule {
   /** The operation name (`GetRecords`, `PutRecords`, …) or `*` for every operation. */
@@ -94,8 +96,8 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     return undefined;
   };
 
-  const forward = (req: IncomingMessage, body: Buffer, res: ServerResponse, cutAfterMs?: number) => {
-    const upstream = httpRequest(
+  const upstreamRequest = (req: IncomingMessage, onResponse: (up: IncomingMessage) => void) =>
+    httpRequest(
       {
         protocol: target.protocol,
         hostname: target.hostname,
@@ -105,18 +107,27 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
         headers: { ...req.headers, host: target.host },
         agent,
       },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-        if (cutAfterMs !== undefined) {
-          const timer = setTimeout(() => {
-            up.destroy();
-            res.socket?.destroy();
-          }, cutAfterMs);
-          up.once('close', () => clearTimeout(timer));
-        }
-      },
+      onResponse,
     );
+
+  const sendError = (res: ServerResponse, error: { status: number; type: string; message: string }) => {
+    const text = JSON.stringify({ __type: error.type, message: error.message });
+    res.writeHead(error.status, { 'content-type': 'application/x-amz-json-1.1', 'content-length': Buffer.byteLength(text), 'x-amzn-requestid': `fault-${Date.now()}` });
+    res.end(text);
+  };
+
+  const forward = (req: IncomingMessage, body: Buffer, res: ServerResponse, cutAfterMs?: number) => {
+    const upstream = upstreamRequest(req, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+      if (cutAfterMs !== undefined) {
+        const timer = setTimeout(() => {
+          up.destroy();
+          res.socket?.destroy();
+        }, cutAfterMs);
+        up.once('close', () => clearTimeout(timer));
+      }
+    });
     upstream.on('error', () => res.socket?.destroy());
     // A client that goes away (an aborted subscription) must not leave the upstream stream running.
     res.once('close', () => upstream.destroy());
@@ -136,10 +147,15 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       const perOp = (counts.injected[operation] ??= {});
       perOp[rule.fault] = (perOp[rule.fault] ?? 0) + 1;
       const error = ERROR_BODIES[rule.fault];
-      if (error) {
-        const text = JSON.stringify({ __type: error.type, message: error.message });
-        res.writeHead(error.status, { 'content-type': 'application/x-amz-json-1.1', 'content-length': Buffer.byteLength(text), 'x-amzn-requestid': `fault-${Date.now()}` });
-        res.end(text);
+      if (error) return sendError(res, error);
+      if (rule.fault === 'lost') {
+        // The server does the work; its answer is thrown away.
+        const upstream = upstreamRequest(req, (up) => {
+          up.resume();
+          up.once('end', () => sendError(res, { status: 500, type: 'InternalFailure', message: 'the answer was lost (injected by fault-proxy)' }));
+        });
+        upstream.on('error', () => res.socket?.destroy());
+        upstream.end(body);
         return;
       }
       if (rule.fault === 'reset') {

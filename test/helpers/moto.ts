@@ -12,6 +12,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { inject } from 'vitest';
 import { freePort } from '../../src/local/kinesis-local.js';
 
 export interface Moto {
@@ -120,16 +121,25 @@ export async function startMoto(): Promise<Moto> {
   };
 }
 
-let skipSaid = false;
+export const MOTO_SKIP_LINE = "skipped: moto not installed (pip install 'moto[server]')";
 
 /**
- * Whether this run may use moto. Without it the moto tests are skipped with one visible line; with
- * CDCPIPE_REQUIRE_MOTO=1 (set by .ci/run) a missing moto fails the run instead of skipping silently.
+ * Once per run, in the integration project's global setup: is moto there? Without it the run goes on and
+ * says so in one visible line; with CDCPIPE_REQUIRE_MOTO=1 (set by .ci/run) a missing moto fails the run
+ * instead of skipping silently.
  */
-export function motoTestsEnabled(): boolean {
+export function checkMotoForRun(write: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): boolean {
   if (motoAvailable()) return true;
   if (process.env.CDCPIPE_REQUIRE_MOTO === '1') throw new Error("moto is required here (CDCPIPE_REQUIRE_MOTO=1) but not installed: pip install 'moto[server]'");
-  if (!skipSaid) process.stderr.write("skipped: moto not installed (pip install 'moto[server]')\n");
-  skipSaid = true;
+  write(MOTO_SKIP_LINE);
   return false;
+}
+
+/**
+ * Whether this test file may use moto: the global setup's answer for the run (so the skip line is printed
+ * once, not once per file); checked here only when a file runs without that setup.
+ */
+export function motoTestsEnabled(): boolean {
+  const forRun = inject('motoAvailable');
+  return typeof forRun === 'boolean' ? forRun : checkMotoForRun();
 }
