@@ -6,6 +6,7 @@
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
+import { BUCKET_ARN_RULE, DMS_IDENTIFIER_RULE, ROLE_ARN_RULE, isBucketArn, isDmsIdentifier, isRoleArn, prefixProblems } from './aws-names.js';
 import { FIREHOSE_BUFFER_SIZE_MIB_RANGE, MAX_RECORD_SIZE_KIB_RANGE, MAX_SHARDS_PER_UPDATE, RETENTION_DEFAULT_HOURS, RETENTION_MAX_HOURS } from './limits.js';
 
 /** Shard-level metrics EnableEnhancedMonitoring accepts (API EnableEnhancedMonitoring); ALL = every one of them. */
@@ -104,6 +105,8 @@ const int = (min: number, max: number) => {
   return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
 };
 const positive = () => z.number().positive();
+const dmsIdentifier = () => z.string().refine(isDmsIdentifier, { error: DMS_IDENTIFIER_RULE });
+const roleArn = () => z.string().refine(isRoleArn, { error: ROLE_ARN_RULE });
 
 /** UpdateShardCount and CreateStream accept up to 10,000 shards per stream (API UpdateShardCount). */
 const SHARDS_ACCEPTS = `expected a whole number from 1 to ${MAX_SHARDS_PER_UPDATE}, or auto`;
@@ -167,8 +170,8 @@ const kinesisSettingsSchema = z.strictObject({
 
 const taskSchema = z
   .strictObject({
-    // Task identifiers: 1..255 letters, digits or hyphens, starting with a letter, no double or trailing hyphen (API CreateReplicationTask).
-    id: z.string().regex(/^[a-zA-Z](?:[a-zA-Z0-9]|-(?!-))*$/, { error: 'expected 1 to 255 letters, digits or hyphens, starting with a letter' }).max(255),
+    // The task's (or, serverless, the replication config's) identifier (API CreateReplicationTask, CreateReplicationConfig).
+    id: dmsIdentifier(),
     migrationType: z.enum(MIGRATION_TYPES),
     include: z.array(tablePattern).min(1).optional(),
     exclude: z.array(tablePattern).optional(),
@@ -205,7 +208,7 @@ const taskSchema = z
 const dmsSchema = z
   .strictObject({
     sourceEndpointArn: arnOf('dms', 'a DMS endpoint'),
-    serviceAccessRoleArn: arnOf('iam', 'an IAM role').optional(),
+    serviceAccessRoleArn: roleArn().optional(),
     replicationInstanceArn: arnOf('dms', 'a DMS replication instance').optional(),
     serverless: z
       .strictObject({
@@ -216,7 +219,7 @@ const dmsSchema = z
       .optional(),
     target: z
       .strictObject({
-        endpointId: z.string().regex(/^[a-zA-Z](?:[a-zA-Z0-9]|-(?!-))*$/, { error: 'expected letters, digits or hyphens, starting with a letter' }).max(255).optional(),
+        endpointId: dmsIdentifier().optional(),
         kinesisSettings: kinesisSettingsSchema.default({}),
       })
       .default({ kinesisSettings: {} }),
@@ -232,8 +235,8 @@ const firehoseSchema = z
   .strictObject({
     // Delivery stream names: 1..64 characters of [a-zA-Z0-9_.-] (API CreateDeliveryStream).
     name: z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/, { error: 'expected 1 to 64 characters of a-z A-Z 0-9 _ . -' }),
-    roleArn: arnOf('iam', 'an IAM role').optional(),
-    bucketArn: z.string().regex(/^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'expected an S3 bucket ARN (arn:aws:s3:::bucket-name)' }),
+    roleArn: roleArn().optional(),
+    bucketArn: z.string().refine(isBucketArn, { error: BUCKET_ARN_RULE }),
     prefix: z.string().max(1024).optional(),
     errorOutputPrefix: z.string().max(1024).optional(),
     buffering: z
@@ -253,10 +256,8 @@ const firehoseSchema = z
       .optional(),
   })
   .superRefine((f, ctx) => {
-    // Firehose requires an error prefix whenever the prefix uses !{…} expressions (API ExtendedS3DestinationConfiguration).
-    if (f.prefix?.includes('!{') && !f.errorOutputPrefix) {
-      ctx.addIssue({ code: 'custom', path: ['errorOutputPrefix'], message: 'required when firehose.prefix uses !{…} expressions' });
-    }
+    // The Firehose prefix rules (src/core/aws-names.ts): known expressions, the error prefix and its error-output-type, 512 characters.
+    for (const p of prefixProblems(f.prefix, f.errorOutputPrefix)) ctx.addIssue({ code: 'custom', path: [p.key], message: p.message });
     if (f.parquet && f.compression !== 'UNCOMPRESSED') {
       ctx.addIssue({ code: 'custom', path: ['compression'], message: 'expected UNCOMPRESSED with parquet (Parquet compresses itself)' });
     }
@@ -358,7 +359,8 @@ function acceptedKeysAt(root: ZodLike, path: readonly PropertyKey[]): string[] {
 function describeIssue(issue: z.core.$ZodIssue): string {
   const got = 'input' in issue && issue.input !== undefined ? ` (got ${showValue(issue.input)})` : '';
   // Messages written next to the schema (the `error:` options above) all start with "expected".
-  if (issue.code !== 'custom' && issue.message.startsWith('expected ') && issue.input !== undefined) return `${issue.message}${got}`;
+  // (refinements too: they carry the value; a superRefine's issues name no input and show none)
+  if (issue.message.startsWith('expected ') && issue.input !== undefined) return `${issue.message}${got}`;
   switch (issue.code) {
     case 'invalid_type':
       if (issue.input === undefined) return `required: expected ${issue.expected}`;
