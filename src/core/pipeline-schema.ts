@@ -57,8 +57,8 @@ dms:
   # serverless: {minDcu: 2, maxDcu: 16}   # instead of replicationInstanceArn
   target:
     endpointId: orders-cdc-kinesis-target
-    kinesisSettings:             # defaults: json, transaction details, partition value, schema/table, control, DDL
-      MessageFormat: json
+    kinesisSettings:             # defaults: json-unformatted, transaction details, partition value, schema/table, control, DDL
+      MessageFormat: json-unformatted   # one line per record; json (multi-line) makes S3 objects Athena cannot read
       IncludeTransactionDetails: true
   task:
     id: orders-cdc
@@ -83,6 +83,7 @@ firehose:
   errorOutputPrefix: "cdc-errors/orders/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/"
   buffering: {sizeMiB: 64, intervalSeconds: 300}
   compression: GZIP              # UNCOMPRESSED | GZIP | ZIP | Snappy | HADOOP_SNAPPY
+  appendDelimiter: true          # a newline after each record (the default), so each S3 object is JSON lines
   # processor: {lambdaArn: arn:aws:lambda:us-east-1:123456789012:function:enrich}
   # parquet: {glueDatabase: cdc, glueTable: orders}   # needs compression UNCOMPRESSED and sizeMiB ≥ 64
 
@@ -247,6 +248,8 @@ const firehoseSchema = z
       .default({ sizeMiB: 5, intervalSeconds: 300 }),
     compression: z.enum(FIREHOSE_COMPRESSIONS).default('UNCOMPRESSED'),
     processor: z.strictObject({ lambdaArn: arnOf('lambda', 'a Lambda function') }).optional(),
+    // A newline after each record (Firehose processor AppendDelimiterToRecord), so S3 objects are one record per line.
+    appendDelimiter: z.boolean().default(true),
     parquet: z
       .strictObject({
         glueDatabase: z.string().min(1),

@@ -449,7 +449,7 @@ describe('provision on mocked AWS: create', () => {
       KinesisSettings: {
         StreamArn: STREAM_ARN,
         ServiceAccessRoleArn: `arn:aws:iam::${ACCOUNT}:role/cdcpipe-orders-cdc-dms`,
-        MessageFormat: 'json',
+        MessageFormat: 'json-unformatted',
         IncludeTransactionDetails: true,
         IncludePartitionValue: true,
         PartitionIncludeSchemaTable: true,
@@ -503,6 +503,7 @@ describe('provision on mocked AWS: create', () => {
         BufferingHints: { SizeInMBs: 16, IntervalInSeconds: 120 },
         CompressionFormat: 'GZIP',
         CloudWatchLoggingOptions: { Enabled: true, LogGroupName: '/aws/kinesisfirehose/orders-to-s3', LogStreamName: 'DestinationDelivery' },
+        ProcessingConfiguration: { Enabled: true, Processors: [{ Type: 'AppendDelimiterToRecord' }] },
       },
       Tags: [{ Key: 'team', Value: 'data' }],
     });
@@ -576,7 +577,7 @@ describe('provision on mocked AWS: converge', () => {
     world.tasks.get('orders-task')!.Status = 'stopped'; // someone stopped it
     world.mutations = [];
     const changed = PIPELINE.replace('migrationType: cdc', 'migrationType: full-load-and-cdc')
-      .replace('dms:\n', 'dms:\n  target: {kinesisSettings: {MessageFormat: json-unformatted}}\n')
+      .replace('dms:\n', 'dms:\n  target: {kinesisSettings: {MessageFormat: json}}\n')
       .replace('sizeMiB: 16', 'sizeMiB: 32')
       .replace('iteratorAgeMs: 60000', 'iteratorAgeMs: 30000');
     const plan = await provisionOnce(world, cfgOf(changed), clients);
@@ -596,7 +597,7 @@ describe('provision on mocked AWS: converge', () => {
       `StartReplicationTask(resume-processing):${taskArn}`,
     ]);
     const d = mocks[1]!;
-    expect(d.commandCalls(ModifyEndpointCommand)[0]!.args[0].input.KinesisSettings).toMatchObject({ MessageFormat: 'json-unformatted', StreamArn: STREAM_ARN });
+    expect(d.commandCalls(ModifyEndpointCommand)[0]!.args[0].input.KinesisSettings).toMatchObject({ MessageFormat: 'json', StreamArn: STREAM_ARN });
     expect(d.commandCalls(ModifyReplicationTaskCommand)[0]!.args[0].input).toMatchObject({ ReplicationTaskArn: taskArn, MigrationType: 'full-load-and-cdc' });
     expect(mocks[2]!.commandCalls(UpdateDestinationCommand)[0]!.args[0].input).toMatchObject({
       DeliveryStreamName: 'orders-to-s3',

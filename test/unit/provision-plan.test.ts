@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parsePipeline } from '../../src/core/pipeline-schema.js';
+import { endpointModel } from '../../src/core/provision/dms-endpoint.js';
 import { dmsTableMappings } from '../../src/core/provision/dms-task.js';
+import { firehoseModel } from '../../src/core/provision/firehose.js';
 import { checkRoleSources, literalPolicy, predictStreamArn, rolePolicy, type RoleKind } from '../../src/core/provision/iam.js';
 import { shardSteps, streamModel, type ObservedStream } from '../../src/core/provision/stream.js';
 import type { Known } from '../../src/core/provision/values.js';
@@ -109,5 +111,33 @@ describe('role sources', () => {
   it('without --create-roles, a DMS section needs serviceAccessRoleArn (exit 2 naming it)', () => {
     const noRole = cfg(DMS.replace(/ {2}serviceAccessRoleArn.*\n/, ''));
     expect(() => checkRoleSources(noRole, false)).toThrow(/dms\.serviceAccessRoleArn: required unless --create-roles/);
+  });
+});
+
+describe('the S3 archive is one JSON record per line (issue 15 item 1)', () => {
+  const both = `${DMS}\n${FIREHOSE}`;
+  const settings = (c: PipelineConfig) => endpointModel.desired(c, { createRoles: false })[0]!.kinesisSettings;
+  const destination = (c: PipelineConfig) => firehoseModel.desired(c, { createRoles: false })[0]!.destination;
+  const DELIMITER = { Type: 'AppendDelimiterToRecord' };
+
+  it('by default DMS writes single-line JSON and Firehose appends a newline after each record', () => {
+    expect(settings(cfg(both)).MessageFormat).toBe('json-unformatted');
+    expect(destination(cfg(both)).ProcessingConfiguration).toEqual({ Enabled: true, Processors: [DELIMITER] });
+  });
+  it('the file can still ask for pretty JSON and no delimiter; provision warns about pretty JSON into S3', () => {
+    const c = cfg(`${DMS}\n  target: {kinesisSettings: {MessageFormat: json}}\n${FIREHOSE.replace(/}$/, ', appendDelimiter: false}')}`);
+    expect(settings(c).MessageFormat).toBe('json');
+    expect(destination(c).ProcessingConfiguration).toBeUndefined();
+    expect(endpointModel.warnings!(c)).toEqual([expect.stringContaining('dms.target.kinesisSettings.MessageFormat: json is multi-line JSON')]);
+  });
+  it('no warning by default, nor for pretty JSON without a Firehose section', () => {
+    expect(endpointModel.warnings!(cfg(both))).toEqual([]);
+    expect(endpointModel.warnings!(cfg(`${DMS}\n  target: {kinesisSettings: {MessageFormat: json}}`))).toEqual([]);
+  });
+  it('a Lambda processor runs first, then the delimiter; Parquet conversion needs no delimiter', () => {
+    const lambda = cfg(`${DMS}\n${FIREHOSE.replace(/}$/, ', processor: {lambdaArn: "arn:aws:lambda:eu-west-1:111122223333:function:f"}}')}`);
+    expect((destination(lambda).ProcessingConfiguration as { Processors: { Type: string }[] }).Processors.map((p) => p.Type)).toEqual(['Lambda', 'AppendDelimiterToRecord']);
+    const parquet = cfg(`${DMS}\nfirehose: {name: fh, roleArn: "arn:aws:iam::111122223333:role/fh", bucketArn: "arn:aws:s3:::bkt", buffering: {sizeMiB: 64}, parquet: {glueDatabase: d, glueTable: t}}`);
+    expect(destination(parquet).ProcessingConfiguration).toBeUndefined();
   });
 });
