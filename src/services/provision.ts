@@ -9,7 +9,7 @@ import { toCliError } from '../aws/errors.js';
 import { buildCloudFormation, type CloudFormationResult } from '../core/provision/cloudformation.js';
 import { endpointId } from '../core/provision/dms-endpoint.js';
 import { checkRoleSources, rolePolicies, type RolePolicies } from '../core/provision/iam.js';
-import { initialKnown, type PlannedAction, type Section } from '../core/provision/model.js';
+import { initialKnown, type DesiredOptions, type PlannedAction, type Section } from '../core/provision/model.js';
 import type { Known } from '../core/provision/values.js';
 import type { PipelineConfig } from '../core/pipeline-schema.js';
 import { AbortError, CheckFailedError, CliError, InterruptedError, UsageError, type ExitCode } from '../errors.js';
@@ -31,6 +31,8 @@ export interface ProvisionOptions {
   check: boolean;
   yes: boolean;
   testConnection: boolean;
+  /** --restart-failed: start a failed DMS task or replication again (otherwise it is drift, with its failure message). */
+  restartFailed?: boolean;
   /** Shows the plan before anything is asked or applied (the command's renderer). */
   showPlan?: (actions: PlannedAction[]) => void;
   wait?: WaitOptions;
@@ -73,7 +75,8 @@ export class ProvisionStepError extends Error {
 }
 
 /** Reads every resource in table order and plans it; the DMS start comes last. */
-export async function planPipeline(cfg: PipelineConfig, createRoles: boolean, clients: ProvisionClients, sections?: ReadonlySet<Section>): Promise<{ actions: PlannedAction[]; warnings: string[]; known: Known }> {
+export async function planPipeline(cfg: PipelineConfig, opts: DesiredOptions, clients: ProvisionClients): Promise<{ actions: PlannedAction[]; warnings: string[]; known: Known }> {
+  const sections = opts.sections;
   let known = initialKnown(cfg, await clients.region());
   const actions: PlannedAction[] = [];
   const warnings: string[] = [];
@@ -81,7 +84,7 @@ export async function planPipeline(cfg: PipelineConfig, createRoles: boolean, cl
   for (const row of PROVISION_TABLE) {
     // The stream is read even when not selected: the other resources' requests need its ARN.
     if (!selected(row) && row.kind !== 'kinesis-stream') continue;
-    const planned = await row.readAndPlan(cfg, { createRoles, ...(sections ? { sections } : {}) }, clients, known);
+    const planned = await row.readAndPlan(cfg, opts, clients, known);
     if (selected(row)) {
       actions.push(...planned.actions);
       warnings.push(...row.warnings(cfg));
@@ -97,7 +100,8 @@ export async function provision(options: ProvisionOptions, clients: ProvisionCli
   // The connection test belongs to the DMS section.
   const opts = { ...options, testConnection: options.testConnection && (!options.sections || options.sections.has('dms')) };
   checkRoleSources(opts.cfg, opts.createRoles, opts.sections);
-  const { actions, warnings, known } = await planPipeline(opts.cfg, opts.createRoles, clients, opts.sections);
+  const desired: DesiredOptions = { createRoles: opts.createRoles, ...(opts.sections ? { sections: opts.sections } : {}), restartFailed: Boolean(opts.restartFailed) };
+  const { actions, warnings, known } = await planPipeline(opts.cfg, desired, clients);
   for (const w of warnings) host.warn(w);
   opts.showPlan?.(actions);
   const toApply = changes(actions);

@@ -88,7 +88,7 @@ class FakeAws {
   endpoints = new Map<string, { EndpointIdentifier: string; EndpointArn: string; EngineName: string; EndpointType: string; KinesisSettings: Record<string, unknown> }>();
   tasks = new Map<string, Record<string, unknown> & { ReplicationTaskArn: string; Status: string }>();
   configs = new Map<string, Record<string, unknown> & { ReplicationConfigArn: string }>();
-  replications = new Map<string, { Status: string; StartReplicationType?: string }>();
+  replications = new Map<string, { Status: string; StartReplicationType?: string; StopReason?: string; FailureMessages?: string[] }>();
   firehoses = new Map<string, { status: string; version: number; destination: Record<string, unknown>; source: Record<string, unknown> }>();
   alarms = new Map<string, Record<string, unknown>>();
   connectionPolls = 0;
@@ -371,9 +371,9 @@ function fakeClients(world: FakeAws): { clients: Clients; allCommands: () => str
 const FAST = { minDelaySeconds: 0.001, maxDelaySeconds: 0.002, maxWaitSeconds: 5 };
 
 /** One `provision --yes` run; a failed step ends it with the error the command exits with. */
-async function provisionOnce(_world: FakeAws, cfg: PipelineConfig, clients: Clients, opts: { createRoles?: boolean; testConnection?: boolean } = {}): Promise<ProvisionResult> {
+async function provisionOnce(_world: FakeAws, cfg: PipelineConfig, clients: Clients, opts: { createRoles?: boolean; testConnection?: boolean; restartFailed?: boolean } = {}): Promise<ProvisionResult> {
   const result = await provision(
-    { cfg, configPath: 'test.yaml', createRoles: opts.createRoles ?? true, dryRun: false, check: false, yes: true, testConnection: Boolean(opts.testConnection), wait: FAST, sleep: async () => {} },
+    { cfg, configPath: 'test.yaml', createRoles: opts.createRoles ?? true, dryRun: false, check: false, yes: true, testConnection: Boolean(opts.testConnection), restartFailed: Boolean(opts.restartFailed), wait: FAST, sleep: async () => {} },
     clients,
     SILENT_HOST,
   );
@@ -620,6 +620,54 @@ describe('provision on mocked AWS: converge', () => {
       { resource: 'dms-task', name: 'orders-task', action: 'drift', detail: 'table mappings: the task is running; stop it (aws dms stop-replication-task) and re-run' },
     ]);
     expect(world.mutations).toEqual([]);
+  });
+});
+
+// moto never reports a StopReason and does not implement Serverless StartReplication (FACTS): these
+// lifecycle cases run on the fakes above, with the real-shaped StopReason and FailureMessages values.
+describe('provision on mocked AWS: the DMS lifecycle (issue 15 item 3)', () => {
+  const FULL_LOAD = PIPELINE.replace('migrationType: cdc', 'migrationType: full-load').replace(/ {4}settings: .*\n/, '');
+  const RC_ARN = `arn:aws:dms:${REGION}:${ACCOUNT}:replication-config:RC`;
+  const TASK_ARN = `arn:aws:dms:${REGION}:${ACCOUNT}:task:TASKRESOURCEID`;
+
+  it('a finished full-load task is not restarted on the next run', async () => {
+    const world = new FakeAws();
+    const { clients } = fakeClients(world);
+    await provisionOnce(world, cfgOf(FULL_LOAD), clients);
+    Object.assign(world.tasks.get('orders-task')!, { Status: 'stopped', StopReason: 'Stop Reason FULL_LOAD_ONLY_FINISHED' });
+    world.mutations = [];
+    const again = await provisionOnce(world, cfgOf(FULL_LOAD), clients);
+    expect(again.actions.find((a) => a.resource === 'dms-task')).toMatchObject({ action: 'none', detail: expect.stringContaining('full load finished') });
+    expect(world.mutations).toEqual([]);
+  });
+
+  it('a finished Serverless full-load replication converges to none: no resume-processing, which the API rules out', async () => {
+    const world = new FakeAws();
+    const { clients } = fakeClients(world);
+    const yaml = FULL_LOAD.replace(`replicationInstanceArn: ${INSTANCE_ARN}`, 'serverless: {minDcu: 2, maxDcu: 8}').replace('dmsLatencySeconds: 120, ', '');
+    await provisionOnce(world, cfgOf(yaml), clients);
+    expect(world.mutations).toContain(`StartReplication(start-replication):${RC_ARN}`);
+    Object.assign(world.replications.get(RC_ARN)!, { Status: 'stopped', StopReason: 'Stop Reason FULL_LOAD_ONLY_FINISHED' });
+    world.mutations = [];
+    const again = await provisionOnce(world, cfgOf(yaml), clients);
+    expect(again.actions.filter((a) => a.action !== 'none')).toEqual([]);
+    expect(world.mutations).toEqual([]);
+  });
+
+  it('a failed task is drift naming its LastFailureMessage (exit 3); --restart-failed resumes it', async () => {
+    const world = new FakeAws();
+    const { clients } = fakeClients(world);
+    await provisionOnce(world, cfgOf(), clients);
+    Object.assign(world.tasks.get('orders-task')!, { Status: 'failed', LastFailureMessage: 'Error reading the source: replication slot is missing' });
+    world.mutations = [];
+    const drift = await provisionOnce(world, cfgOf(), clients);
+    expect(drift.actions.filter((a) => a.action !== 'none')).toEqual([
+      { resource: 'dms-task', name: 'orders-task', action: 'drift', last: true, detail: 'the task failed: Error reading the source: replication slot is missing; fix the cause, then re-run with --restart-failed' },
+    ]);
+    expect(drift.error?.exitCode).toBe(3);
+    expect(world.mutations).toEqual([]);
+    await provisionOnce(world, cfgOf(), clients, { restartFailed: true });
+    expect(world.mutations).toEqual([`StartReplicationTask(resume-processing):${TASK_ARN}`]);
   });
 });
 

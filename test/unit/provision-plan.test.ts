@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parsePipeline } from '../../src/core/pipeline-schema.js';
 import { endpointModel } from '../../src/core/provision/dms-endpoint.js';
-import { dmsTableMappings } from '../../src/core/provision/dms-task.js';
+import { dmsTableMappings, replicationConfigModel, taskModel, type ObservedReplicationConfig, type ObservedTask, type ReplicationConfigRequest, type TaskRequest } from '../../src/core/provision/dms-task.js';
 import { firehoseModel } from '../../src/core/provision/firehose.js';
 import { checkRoleSources, literalPolicy, predictStreamArn, rolePolicy, type RoleKind } from '../../src/core/provision/iam.js';
 import { shardSteps, streamModel, type ObservedStream } from '../../src/core/provision/stream.js';
@@ -139,5 +139,90 @@ describe('the S3 archive is one JSON record per line (issue 15 item 1)', () => {
     expect((destination(lambda).ProcessingConfiguration as { Processors: { Type: string }[] }).Processors.map((p) => p.Type)).toEqual(['Lambda', 'AppendDelimiterToRecord']);
     const parquet = cfg(`${DMS}\nfirehose: {name: fh, roleArn: "arn:aws:iam::111122223333:role/fh", bucketArn: "arn:aws:s3:::bkt", buffering: {sizeMiB: 64}, parquet: {glueDatabase: d, glueTable: t}}`);
     expect(destination(parquet).ProcessingConfiguration).toBeUndefined();
+  });
+});
+
+describe('the DMS task lifecycle: planned from Status, StopReason and the migration type (issue 15 item 3)', () => {
+  const KNOWN_EP: Known = { ...KNOWN, endpointArn: 'arn:aws:dms:eu-west-1:111122223333:endpoint:TARGET' };
+  const taskCfg = (migrationType: string) => cfg(DMS.replace('migrationType: cdc', `migrationType: ${migrationType}`));
+  const plan = (migrationType: string, over: Record<string, unknown>, restartFailed = false) => {
+    const c = taskCfg(migrationType);
+    const d = taskModel.desired(c, { createRoles: false, restartFailed })[0]!;
+    const observed = {
+      arn: 'arn:aws:dms:eu-west-1:111122223333:task:T',
+      status: 'stopped',
+      migrationType,
+      tableMappings: JSON.stringify(d.tableMappings),
+      settings: '{}',
+      sourceEndpointArn: c.dms!.sourceEndpointArn,
+      targetEndpointArn: KNOWN_EP.endpointArn!,
+      replicationInstanceArn: c.dms!.replicationInstanceArn!,
+      startedBefore: true,
+      ...over,
+    } as ObservedTask;
+    return taskModel.plan(d, observed, KNOWN_EP).map((a) => [a.action, a.detail, (a.request as TaskRequest | undefined)?.start?.StartReplicationTaskType]);
+  };
+
+  it.each([
+    ['a finished full load converges to none', 'full-load', { stopReason: 'Stop Reason FULL_LOAD_ONLY_FINISHED' }, [['none', expect.stringContaining('full load finished'), undefined]]],
+    ['a task stopped after its full load, as its settings ask, is left stopped', 'full-load-and-cdc', { stopReason: 'Stop Reason STOPPED_AFTER_FULL_LOAD' }, [['none', expect.stringContaining('STOPPED_AFTER_FULL_LOAD'), undefined]]],
+    ['a task stopped after its cached events is left stopped', 'full-load-and-cdc', { stopReason: 'Stop Reason STOPPED_AFTER_CACHED_EVENTS' }, [['none', expect.stringContaining('STOPPED_AFTER_CACHED_EVENTS'), undefined]]],
+    ['a CDC task someone stopped is resumed', 'cdc', { stopReason: 'Stop Reason NORMAL' }, [['none', expect.any(String), undefined], ['start', 'resume-processing (was stopped)', 'resume-processing']]],
+    ['a task that never ran gets its first start', 'cdc', { status: 'ready', startedBefore: false }, [['none', expect.any(String), undefined], ['start', 'start-replication (first start)', 'start-replication']]],
+    ['a running task is left alone', 'cdc', { status: 'running' }, [['none', expect.any(String), undefined]]],
+  ])('%s', (_name, migrationType, over, expected) => {
+    expect(plan(migrationType, over)).toEqual(expected);
+  });
+
+  it('a failed task shows its LastFailureMessage and is not restarted without --restart-failed', () => {
+    const failed = { status: 'failed', lastFailureMessage: 'Last Error Stream Component Fatal error. Task error notification received.' };
+    expect(plan('cdc', failed)).toEqual([
+      ['none', expect.any(String), undefined],
+      ['drift', 'the task failed: Last Error Stream Component Fatal error. Task error notification received.; fix the cause, then re-run with --restart-failed', undefined],
+    ]);
+    expect(plan('cdc', failed, true)).toEqual([
+      ['none', expect.any(String), undefined],
+      ['start', 'resume-processing (--restart-failed; it failed: Last Error Stream Component Fatal error. Task error notification received.)', 'resume-processing'],
+    ]);
+  });
+  it('a task stopped by an error is treated as failed', () => {
+    expect(plan('cdc', { stopReason: 'Stop Reason FATAL_ERROR' })[1]).toEqual(['drift', expect.stringContaining('FATAL_ERROR; fix the cause, then re-run with --restart-failed'), undefined]);
+  });
+
+  describe('DMS Serverless', () => {
+    const slCfg = (migrationType: string) =>
+      cfg(DMS.replace('migrationType: cdc', `migrationType: ${migrationType}`).replace(/ {2}replicationInstanceArn.*\n/, '  serverless: {minDcu: 2, maxDcu: 4}\n'));
+    const planRc = (migrationType: string, over: Record<string, unknown>, restartFailed = false) => {
+      const c = slCfg(migrationType);
+      const d = replicationConfigModel.desired(c, { createRoles: false, restartFailed })[0]!;
+      const observed = {
+        arn: 'arn:aws:dms:eu-west-1:111122223333:replication-config:RC',
+        replicationType: migrationType,
+        tableMappings: JSON.stringify(d.tableMappings),
+        settings: '{}',
+        sourceEndpointArn: c.dms!.sourceEndpointArn,
+        targetEndpointArn: KNOWN_EP.endpointArn!,
+        minDcu: 2,
+        maxDcu: 4,
+        status: 'stopped',
+        startedBefore: true,
+        ...over,
+      } as ObservedReplicationConfig;
+      return replicationConfigModel.plan(d, observed, KNOWN_EP).map((a) => [a.action, a.detail, (a.request as ReplicationConfigRequest | undefined)?.start?.StartReplicationType]);
+    };
+    it('a finished full-load replication converges to none (no resume-processing: the API rules it out)', () => {
+      expect(planRc('full-load', { stopReason: 'Stop Reason FULL_LOAD_ONLY_FINISHED' })).toEqual([['none', expect.stringContaining('full load finished'), undefined]]);
+    });
+    it('a stopped full-load replication is not resumed: resume-processing does not apply to it', () => {
+      expect(planRc('full-load', { stopReason: 'Stop Reason NORMAL' })).toEqual([['none', expect.stringContaining('reload-target'), undefined]]);
+    });
+    it('a failed full-load replication is restarted with reload-target, and only with --restart-failed', () => {
+      const failed = { status: 'failed', failureMessage: 'Replication failed: source unreachable' };
+      expect(planRc('full-load', failed)[1]).toEqual(['drift', expect.stringContaining('Replication failed: source unreachable'), undefined]);
+      expect(planRc('full-load', failed, true)[1]).toEqual(['start', expect.stringContaining('reload-target'), 'reload-target']);
+    });
+    it('a stopped CDC replication is resumed', () => {
+      expect(planRc('cdc', { stopReason: 'Stop Reason NORMAL' })[1]).toEqual(['start', 'resume-processing (was stopped)', 'resume-processing']);
+    });
   });
 });
