@@ -37,6 +37,8 @@ export interface ProvisionOptions {
   showPlan?: (actions: PlannedAction[]) => void;
   wait?: WaitOptions;
   sleep?: (ms: number) => Promise<void>;
+  /** The clock waits measure with (default Date.now). */
+  now?: () => number;
   /** Ctrl-C: no new step starts, the one under way stops at its next wait. */
   signal?: AbortSignal;
 }
@@ -115,7 +117,15 @@ export async function provision(options: ProvisionOptions, clients: ProvisionCli
     if (opts.check && differ > 0) result.error = new CheckFailedError(`${differ} of ${actions.length} resources differ from ${opts.configPath}`);
     return result;
   }
-  const ctx: ApplyContext = { clients, known, wait: opts.wait ?? DEFAULT_WAIT, sleep: interruptible(opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))), opts.signal), ...(opts.signal ? { signal: opts.signal } : {}) };
+  const ctx: ApplyContext = {
+    clients,
+    known,
+    wait: opts.wait ?? DEFAULT_WAIT,
+    sleep: interruptible(opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))), opts.signal),
+    now: opts.now ?? Date.now,
+    newRoles: new Set(),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  };
   if (toApply === 0) {
     if (opts.testConnection && opts.cfg.dms) {
       const failed = await runTestConnection(opts.cfg, ctx, host);
@@ -146,7 +156,10 @@ export async function provision(options: ProvisionOptions, clients: ProvisionCli
 
 function withFailure(result: ProvisionResult, err: ProvisionStepError): ProvisionResult {
   result.failed = { action: err.action, error: err.reported };
-  result.error = new CliError(err.message, err.exitCode, 'what was created is kept; fix the cause and re-run cdcpipe provision: it continues from here');
+  // The cause's own hint (e.g. what to check on a role) comes first.
+  const causeHint = toCliError(err.cause).hint;
+  const keep = 'what was created is kept; fix the cause and re-run cdcpipe provision: it continues from here';
+  result.error = new CliError(err.message, err.exitCode, causeHint ? `${causeHint}. ${keep.replace(/^w/, 'W')}` : keep);
   return result;
 }
 
@@ -193,6 +206,7 @@ async function applyActions(opts: ProvisionOptions, actions: PlannedAction[], ct
     if (opts.signal?.aborted) return { applied, notApplied: todo.slice(i) };
     const text = `${action.action} ${action.resource} ${action.name}`;
     const progress = await host.progress(text);
+    ctx.onWait = (reason) => void (progress.text = `${text}: ${reason}`);
     try {
       ctx.known = { ...ctx.known, ...(await rowOf(action.resource).apply(ctx, action)) };
       progress.succeed(`${text}: ${action.detail}`);
@@ -221,8 +235,9 @@ async function runTestConnection(cfg: PipelineConfig, ctx: ApplyContext, host: H
   if (!instance || !endpoint) return undefined; // serverless: DMS tests the connection when the replication starts
   const step: PlannedAction = { resource: 'dms-endpoint', name: endpointId(cfg), action: 'none', detail: 'test connection' };
   const progress = await host.progress(`test connection ${step.name}`);
+  ctx.onWait = (reason) => void (progress.text = `test connection ${step.name}: ${reason}`);
   try {
-    await testEndpointConnection(ctx, instance, endpoint);
+    await testEndpointConnection(ctx, instance, endpoint, cfg.dms?.serviceAccessRoleArn ?? ctx.known.dmsRoleArn);
     progress.succeed(`test connection ${step.name}: successful`);
     return undefined;
   } catch (err) {

@@ -92,6 +92,15 @@ class FakeAws {
   firehoses = new Map<string, { status: string; version: number; destination: Record<string, unknown>; source: Record<string, unknown> }>();
   alarms = new Map<string, Record<string, unknown>>();
   connectionPolls = 0;
+  /** How many more calls of an operation fail as AWS does while a new IAM role propagates. */
+  notPropagated: Record<string, number> = {};
+  /** Throws the propagation error `op` answers with while its count lasts. */
+  propagating(op: string, error: () => Error): void {
+    if ((this.notPropagated[op] ?? 0) > 0) {
+      this.notPropagated[op]!--;
+      throw error();
+    }
+  }
   /** Mutating calls, in order, as "Op:resource". */
   mutations: string[] = [];
   /** Fail the n-th mutating call (1-based), before or after it takes effect (a lost response). */
@@ -220,15 +229,16 @@ function fakeClients(world: FakeAws): { clients: Clients; allCommands: () => str
     if (!ep) throw awsError('ResourceNotFoundFault');
     return { Endpoints: [ep] };
   });
-  d.on(CreateEndpointCommand).callsFake((input) =>
-    world.mutate('CreateEndpoint', input.EndpointIdentifier, () => {
+  d.on(CreateEndpointCommand).callsFake((input) => {
+    world.propagating('CreateEndpoint', () => awsError('AccessDeniedFault', `The IAM Role ${input.KinesisSettings?.ServiceAccessRoleArn} is not configured properly.`));
+    return world.mutate('CreateEndpoint', input.EndpointIdentifier, () => {
       if (world.endpoints.has(input.EndpointIdentifier)) throw awsError('ResourceAlreadyExistsFault');
       // DMS fills in the settings it was not given.
       const ep = { EndpointIdentifier: input.EndpointIdentifier, EndpointArn: `arn:aws:dms:${REGION}:${ACCOUNT}:endpoint:TARGETEP`, EngineName: 'kinesis', EndpointType: 'TARGET', KinesisSettings: { IncludeNullAndEmpty: false, NoHexPrefix: false, ...input.KinesisSettings } };
       world.endpoints.set(input.EndpointIdentifier, ep);
       return { Endpoint: ep };
-    }),
-  );
+    });
+  });
   d.on(ModifyEndpointCommand).callsFake((input) =>
     world.mutate('ModifyEndpoint', input.EndpointArn, () => {
       const ep = [...world.endpoints.values()].find((e) => e.EndpointArn === input.EndpointArn)!;
@@ -281,7 +291,10 @@ function fakeClients(world: FakeAws): { clients: Clients; allCommands: () => str
       return { ReplicationTask: task };
     }),
   );
-  d.on(TestConnectionCommand).callsFake((input) => world.mutate('TestConnection', input.EndpointArn, () => ({ Connection: { Status: 'testing' } })));
+  d.on(TestConnectionCommand).callsFake((input) => {
+    world.propagating('TestConnection', () => awsError('AccessDeniedFault', 'The IAM Role arn:aws:iam::123456789012:role/cdcpipe-orders-cdc-dms is not configured properly.'));
+    return world.mutate('TestConnection', input.EndpointArn, () => ({ Connection: { Status: 'testing' } }));
+  });
   d.on(DescribeConnectionsCommand).callsFake(() => ({ Connections: [{ Status: world.connectionPolls++ === 0 ? 'testing' : 'successful' }] }));
   d.on(DescribeReplicationConfigsCommand).callsFake((input) => {
     const rc = world.configs.get(filter(input, 'replication-config-id')!);
@@ -327,13 +340,14 @@ function fakeClients(world: FakeAws): { clients: Clients; allCommands: () => str
       },
     };
   });
-  f.on(CreateDeliveryStreamCommand).callsFake((input) =>
-    world.mutate('CreateDeliveryStream', input.DeliveryStreamName, () => {
+  f.on(CreateDeliveryStreamCommand).callsFake((input) => {
+    world.propagating('CreateDeliveryStream', () => awsError('InvalidArgumentException', `Firehose is unable to assume role ${input.KinesisStreamSourceConfiguration?.RoleARN}. Please check the role provided.`));
+    return world.mutate('CreateDeliveryStream', input.DeliveryStreamName, () => {
       if (world.firehoses.has(input.DeliveryStreamName)) throw awsError('ResourceInUseException');
       world.firehoses.set(input.DeliveryStreamName, { status: 'CREATING', version: 1, destination: input.ExtendedS3DestinationConfiguration, source: input.KinesisStreamSourceConfiguration });
       return { DeliveryStreamARN: 'arn' };
-    }),
-  );
+    });
+  });
   f.on(UpdateDestinationCommand).callsFake((input) =>
     world.mutate('UpdateDestination', input.DeliveryStreamName, () => {
       const fh = world.firehoses.get(input.DeliveryStreamName)!;
@@ -668,6 +682,115 @@ describe('provision on mocked AWS: the DMS lifecycle (issue 15 item 3)', () => {
     expect(world.mutations).toEqual([]);
     await provisionOnce(world, cfgOf(), clients, { restartFailed: true });
     expect(world.mutations).toEqual([`StartReplicationTask(resume-processing):${TASK_ARN}`]);
+  });
+});
+
+// Role propagation errors come only from real IAM (moto does no IAM checks, FACTS): recorded real-shaped
+// errors on the fakes above. The clock and the sleep are injected, so 2 minutes of waiting take no time.
+describe('provision on mocked AWS: a new IAM role is waited for (issue 15 item 2)', () => {
+  /** A run on a fake clock that the sleeps advance; every progress line's texts are kept. */
+  async function run(clients: Clients, opts: { yaml?: string; createRoles?: boolean; testConnection?: boolean } = {}) {
+    let clock = 1_000_000;
+    const slept: number[] = [];
+    const texts: string[] = [];
+    const host = {
+      ...SILENT_HOST,
+      progress: async (first: string) => {
+        texts.push(first);
+        return {
+          get text() {
+            return texts.at(-1)!;
+          },
+          set text(t: string) {
+            texts.push(t);
+          },
+          succeed: (t?: string) => void texts.push(`✔ ${t ?? ''}`),
+          fail: (t?: string) => void texts.push(`✖ ${t ?? ''}`),
+          stop: () => undefined,
+        };
+      },
+    };
+    const result = await provision(
+      {
+        cfg: cfgOf(opts.yaml),
+        configPath: 'test.yaml',
+        createRoles: opts.createRoles ?? true,
+        dryRun: false,
+        check: false,
+        yes: true,
+        testConnection: Boolean(opts.testConnection),
+        wait: FAST,
+        sleep: async (ms) => {
+          slept.push(ms);
+          clock += ms;
+        },
+        now: () => clock,
+      },
+      clients,
+      host,
+    );
+    return { result, texts, slept, waited: slept.reduce((a, b) => a + b, 0) };
+  }
+  const calls = (cmd: unknown, m = 2) => mocks[m]!.commandCalls(cmd as never).length;
+
+  it('Firehose "unable to assume role" is retried with back-off, and the spinner says why it waits', async () => {
+    const world = new FakeAws();
+    world.notPropagated.CreateDeliveryStream = 3;
+    const { clients } = fakeClients(world);
+    const { result, texts } = await run(clients);
+    expect(result.failed).toBeUndefined();
+    expect(calls(CreateDeliveryStreamCommand)).toBe(4);
+    const waits = texts.filter((t) => t.includes('waiting for IAM'));
+    expect(waits.length).toBe(3);
+    expect(waits[0]).toMatch(/^create firehose orders-to-s3: waiting for IAM to propagate the new role \(Firehose is unable to assume role …\. Please check the role provided\.\), 0 s of at most 120 s$/);
+    expect(waits[2]).toMatch(/, 6 s of at most 120 s$/); // 2 s, then 4 s
+    expect(world.firehoses.has('orders-to-s3')).toBe(true);
+  });
+
+  it('after 2 minutes it fails with a hint, having waited no longer', async () => {
+    const world = new FakeAws();
+    world.notPropagated.CreateDeliveryStream = 1000;
+    const { clients } = fakeClients(world);
+    const { result, waited } = await run(clients);
+    expect(result.failed?.action).toMatchObject({ resource: 'firehose', action: 'create' });
+    expect(result.error?.message).toMatch(/Firehose is unable to assume role .* \(still after \d+ s of waiting for IAM to propagate the new role\)/);
+    expect(result.error?.hint).toMatch(/trust policy/);
+    expect(waited).toBeLessThanOrEqual(120_000);
+    expect(waited).toBeGreaterThan(100_000);
+  });
+
+  it('DMS CreateEndpoint and TestConnection AccessDeniedFault are retried the same way', async () => {
+    const world = new FakeAws();
+    world.notPropagated.CreateEndpoint = 2;
+    world.notPropagated.TestConnection = 1;
+    const { clients } = fakeClients(world);
+    const { result, texts } = await run(clients, { testConnection: true });
+    expect(result.failed).toBeUndefined();
+    expect(calls(CreateEndpointCommand, 1)).toBe(3);
+    expect(calls(TestConnectionCommand, 1)).toBe(2);
+    expect(texts.filter((t) => t.includes('waiting for IAM to propagate the new role (The IAM Role … is not configured properly.)')).length).toBe(3);
+  });
+
+  it('other errors are not retried', async () => {
+    const world = new FakeAws();
+    const { clients } = fakeClients(world);
+    mocks[2]!.on(CreateDeliveryStreamCommand).rejects(awsError('InvalidArgumentException', 'BucketARN arn:aws:s3:::orders-archive does not exist'));
+    const { result, slept } = await run(clients);
+    expect(result.error?.message).toMatch(/does not exist/);
+    expect(calls(CreateDeliveryStreamCommand)).toBe(1);
+    expect(slept.filter((ms) => ms >= 1000)).toEqual([]);
+  });
+
+  it('a role the file names (not created by this run) is not waited for: it fails at once with the hint', async () => {
+    const world = new FakeAws();
+    world.notPropagated.CreateEndpoint = 1;
+    const { clients } = fakeClients(world);
+    const yaml = PIPELINE.replace('dms:\n', `dms:\n  serviceAccessRoleArn: arn:aws:iam::${ACCOUNT}:role/existing-dms\n`);
+    const { result, waited } = await run(clients, { yaml });
+    expect(calls(CreateEndpointCommand, 1)).toBe(1);
+    expect(waited).toBeLessThan(1000);
+    expect(result.error?.exitCode).toBe(5);
+    expect(result.error?.hint).toMatch(/trust policy .*--print-policies/);
   });
 });
 

@@ -6,6 +6,7 @@ import { resolve, type Known } from '../../core/provision/values.js';
 import type { DmsApi } from '../api/dms.js';
 import { isAwsError } from '../errors.js';
 import { orNull, type ApplyContext, type ResourceAdapter } from './adapter.js';
+import { dmsRoleRefused, whileRolePropagates } from './iam-propagation.js';
 
 export async function readEndpoint(dms: DmsApi, id: string) {
   const res = await orNull(() => dms.describeEndpoints({ Filters: [{ Name: 'endpoint-id', Values: [id] }] }), 'ResourceNotFoundFault');
@@ -22,7 +23,8 @@ async function applyEndpoint(ctx: ApplyContext, action: PlannedAction): Promise<
   if (request.modify) return modify(resolve(request.modify.EndpointArn, ctx.known), request.modify.KinesisSettings);
   const create = resolve(request.create!, ctx.known);
   try {
-    const res = await dms.createEndpoint({ ...create, KinesisSettings: create.KinesisSettings as KinesisSettings });
+    const role = create.KinesisSettings.ServiceAccessRoleArn as string | undefined;
+    const res = await whileRolePropagates(ctx, 'DMS', role, dmsRoleRefused, () => dms.createEndpoint({ ...create, KinesisSettings: create.KinesisSettings as KinesisSettings }));
     return { ...ctx.known, endpointArn: res.Endpoint!.EndpointArn! };
   } catch (err) {
     // Created by a run that failed before it could say so: bring it to the file's settings.
@@ -35,10 +37,10 @@ async function applyEndpoint(ctx: ApplyContext, action: PlannedAction): Promise<
  * TestConnection from the replication instance, then the TestConnectionSucceeds waiter (AWS DMS API
  * Reference, TestConnection, DescribeConnections). A test already running for the pair is waited for.
  */
-export async function testEndpointConnection(ctx: ApplyContext, instanceArn: string, endpointArn: string): Promise<void> {
+export async function testEndpointConnection(ctx: ApplyContext, instanceArn: string, endpointArn: string, roleArn?: string): Promise<void> {
   const dms = await ctx.clients.dmsApi();
   try {
-    await dms.testConnection({ ReplicationInstanceArn: instanceArn, EndpointArn: endpointArn });
+    await whileRolePropagates(ctx, 'DMS', roleArn, dmsRoleRefused, () => dms.testConnection({ ReplicationInstanceArn: instanceArn, EndpointArn: endpointArn }));
   } catch (err) {
     if (!isAwsError(err, 'InvalidResourceStateFault')) throw err;
   }
