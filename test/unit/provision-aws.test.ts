@@ -4,6 +4,8 @@
  * (resources, statuses that move on as they are polled, "already exists" and "not found" errors). Kinesis is
  * mocked here too, so one pass covers the whole pipeline; the stream part runs against the real kinesis-local
  * in test/integration/provision-stream.test.ts. These tests check the exact requests the real code sends.
+ * Some behaviour here is what moto (the other local server) lacks, with real-shaped values: a task's
+ * StopReason, Serverless StartReplication, and the errors of an IAM role that has not propagated yet.
  */
 import { CloudWatchClient, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import {
@@ -92,6 +94,8 @@ class FakeAws {
   firehoses = new Map<string, { status: string; version: number; destination: Record<string, unknown>; source: Record<string, unknown> }>();
   alarms = new Map<string, Record<string, unknown>>();
   connectionPolls = 0;
+  /** DescribeConnections answers a failed test this many times (the role not usable yet). */
+  connectionFailures = 0;
   /** How many more calls of an operation fail as AWS does while a new IAM role propagates. */
   notPropagated: Record<string, number> = {};
   /** Throws the propagation error `op` answers with while its count lasts. */
@@ -295,7 +299,13 @@ function fakeClients(world: FakeAws): { clients: Clients; allCommands: () => str
     world.propagating('TestConnection', () => awsError('AccessDeniedFault', 'The IAM Role arn:aws:iam::123456789012:role/cdcpipe-orders-cdc-dms is not configured properly.'));
     return world.mutate('TestConnection', input.EndpointArn, () => ({ Connection: { Status: 'testing' } }));
   });
-  d.on(DescribeConnectionsCommand).callsFake(() => ({ Connections: [{ Status: world.connectionPolls++ === 0 ? 'testing' : 'successful' }] }));
+  d.on(DescribeConnectionsCommand).callsFake(() => {
+    if (world.connectionFailures > 0) {
+      world.connectionFailures--;
+      return { Connections: [{ Status: 'failed', LastFailureMessage: `Test connection failed for endpoint. The IAM Role arn:aws:iam::${ACCOUNT}:role/cdcpipe-orders-cdc-dms is not configured properly.` }] };
+    }
+    return { Connections: [{ Status: world.connectionPolls++ === 0 ? 'testing' : 'successful' }] };
+  });
   d.on(DescribeReplicationConfigsCommand).callsFake((input) => {
     const rc = world.configs.get(filter(input, 'replication-config-id')!);
     if (!rc) throw awsError('ResourceNotFoundFault');
@@ -769,6 +779,25 @@ describe('provision on mocked AWS: a new IAM role is waited for (issue 15 item 2
     expect(calls(CreateEndpointCommand, 1)).toBe(3);
     expect(calls(TestConnectionCommand, 1)).toBe(2);
     expect(texts.filter((t) => t.includes('waiting for IAM to propagate the new role (The IAM Role … is not configured properly.)')).length).toBe(3);
+  });
+
+  it('a connection test that fails because the new role is refused is tested again', async () => {
+    const world = new FakeAws();
+    world.connectionFailures = 2; // the waiter's poll, then the read of why
+    const { clients } = fakeClients(world);
+    const { result, texts } = await run(clients, { testConnection: true });
+    expect(result.failed).toBeUndefined();
+    expect(calls(TestConnectionCommand, 1)).toBe(2);
+    expect(texts.some((t) => t.startsWith('test connection orders-cdc-kinesis-target: waiting for IAM to propagate the new role (the connection test failed:'))).toBe(true);
+  });
+
+  it('a connection test that fails for another reason is not retried, and says why', async () => {
+    const world = new FakeAws();
+    const { clients } = fakeClients(world);
+    mocks[1]!.on(DescribeConnectionsCommand).resolves({ Connections: [{ Status: 'failed', LastFailureMessage: 'Stream orders-cdc not found' }] });
+    const { result } = await run(clients, { testConnection: true });
+    expect(result.error?.message).toContain('the connection test failed: Stream orders-cdc not found');
+    expect(calls(TestConnectionCommand, 1)).toBe(1);
   });
 
   it('other errors are not retried', async () => {
