@@ -16,6 +16,7 @@ interface ProvisionFlags {
   yes?: boolean;
   testConnection?: boolean;
   createRoles?: boolean;
+  restartFailed?: boolean;
   printPolicies?: boolean;
   emit?: string;
   only?: string;
@@ -32,6 +33,7 @@ export function register(program: Command): void {
     .option('-y, --yes', 'apply without asking (needed when there is no terminal)')
     .option('--test-connection', 'test the DMS target endpoint from the replication instance and wait for success')
     .option('--create-roles', 'create the DMS and Firehose IAM roles (least privilege) instead of taking their ARNs from the file')
+    .option('--restart-failed', 'start a failed DMS task or Serverless replication again (resume-processing; reload-target for a Serverless full load)')
     .option('--print-policies', 'print the least-privilege IAM policies the DMS and Firehose roles need, and stop')
     .option('--emit <format>', 'print the pipeline as a template instead of provisioning it: cloudformation')
     .option('--only <sections>', 'plan and apply only these sections of the file: stream,dms,firehose,alarms (the stream is still read)')
@@ -91,6 +93,7 @@ async function run(ctx: Context, _args: string[], opts: ProvisionFlags): Promise
       check: Boolean(opts.check),
       yes: Boolean(opts.yes),
       testConnection: Boolean(opts.testConnection),
+      restartFailed: Boolean(opts.restartFailed),
       showPlan: (actions) => view.renderActions(ctx.out, actions),
       signal: interrupt.signal,
     },

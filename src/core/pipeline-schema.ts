@@ -7,6 +7,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { CONSUMER_KINDS } from './consumer-metrics.js';
+import { BUCKET_ARN_RULE, DMS_IDENTIFIER_RULE, ROLE_ARN_RULE, isBucketArn, isDmsIdentifier, isRoleArn, prefixProblems } from './aws-names.js';
 import { FIREHOSE_BUFFER_SIZE_MIB_RANGE, MAX_RECORD_SIZE_KIB_RANGE, MAX_SHARDS_PER_UPDATE, RETENTION_DEFAULT_HOURS, RETENTION_MAX_HOURS } from './limits.js';
 
 /** Shard-level metrics EnableEnhancedMonitoring accepts (API EnableEnhancedMonitoring); ALL = every one of them. */
@@ -58,8 +59,8 @@ dms:
   # serverless: {minDcu: 2, maxDcu: 16}   # instead of replicationInstanceArn
   target:
     endpointId: orders-cdc-kinesis-target
-    kinesisSettings:             # defaults: json, transaction details, partition value, schema/table, control, DDL
-      MessageFormat: json
+    kinesisSettings:             # defaults: json-unformatted, transaction details, partition value, schema/table, control, DDL
+      MessageFormat: json-unformatted   # one line per record; json (multi-line) makes S3 objects Athena cannot read
       IncludeTransactionDetails: true
   task:
     id: orders-cdc
@@ -84,6 +85,7 @@ firehose:
   errorOutputPrefix: "cdc-errors/orders/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/"
   buffering: {sizeMiB: 64, intervalSeconds: 300}
   compression: GZIP              # UNCOMPRESSED | GZIP | ZIP | Snappy | HADOOP_SNAPPY
+  appendDelimiter: true          # a newline after each record (the default), so each S3 object is JSON lines
   # processor: {lambdaArn: arn:aws:lambda:us-east-1:123456789012:function:enrich}
   # parquet: {glueDatabase: cdc, glueTable: orders}   # needs compression UNCOMPRESSED and sizeMiB ≥ 64
 
@@ -106,6 +108,8 @@ const int = (min: number, max: number) => {
   return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
 };
 const positive = () => z.number().positive();
+const dmsIdentifier = () => z.string().refine(isDmsIdentifier, { error: DMS_IDENTIFIER_RULE });
+const roleArn = () => z.string().refine(isRoleArn, { error: ROLE_ARN_RULE });
 
 /** UpdateShardCount and CreateStream accept up to 10,000 shards per stream (API UpdateShardCount). */
 const SHARDS_ACCEPTS = `expected a whole number from 1 to ${MAX_SHARDS_PER_UPDATE}, or auto`;
@@ -169,8 +173,8 @@ const kinesisSettingsSchema = z.strictObject({
 
 const taskSchema = z
   .strictObject({
-    // Task identifiers: 1..255 letters, digits or hyphens, starting with a letter, no double or trailing hyphen (API CreateReplicationTask).
-    id: z.string().regex(/^[a-zA-Z](?:[a-zA-Z0-9]|-(?!-))*$/, { error: 'expected 1 to 255 letters, digits or hyphens, starting with a letter' }).max(255),
+    // The task's (or, serverless, the replication config's) identifier (API CreateReplicationTask, CreateReplicationConfig).
+    id: dmsIdentifier(),
     migrationType: z.enum(MIGRATION_TYPES),
     include: z.array(tablePattern).min(1).optional(),
     exclude: z.array(tablePattern).optional(),
@@ -207,7 +211,7 @@ const taskSchema = z
 const dmsSchema = z
   .strictObject({
     sourceEndpointArn: arnOf('dms', 'a DMS endpoint'),
-    serviceAccessRoleArn: arnOf('iam', 'an IAM role').optional(),
+    serviceAccessRoleArn: roleArn().optional(),
     replicationInstanceArn: arnOf('dms', 'a DMS replication instance').optional(),
     serverless: z
       .strictObject({
@@ -218,7 +222,7 @@ const dmsSchema = z
       .optional(),
     target: z
       .strictObject({
-        endpointId: z.string().regex(/^[a-zA-Z](?:[a-zA-Z0-9]|-(?!-))*$/, { error: 'expected letters, digits or hyphens, starting with a letter' }).max(255).optional(),
+        endpointId: dmsIdentifier().optional(),
         kinesisSettings: kinesisSettingsSchema.default({}),
       })
       .default({ kinesisSettings: {} }),
@@ -234,8 +238,8 @@ const firehoseSchema = z
   .strictObject({
     // Delivery stream names: 1..64 characters of [a-zA-Z0-9_.-] (API CreateDeliveryStream).
     name: z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/, { error: 'expected 1 to 64 characters of a-z A-Z 0-9 _ . -' }),
-    roleArn: arnOf('iam', 'an IAM role').optional(),
-    bucketArn: z.string().regex(/^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'expected an S3 bucket ARN (arn:aws:s3:::bucket-name)' }),
+    roleArn: roleArn().optional(),
+    bucketArn: z.string().refine(isBucketArn, { error: BUCKET_ARN_RULE }),
     prefix: z.string().max(1024).optional(),
     errorOutputPrefix: z.string().max(1024).optional(),
     buffering: z
@@ -246,6 +250,8 @@ const firehoseSchema = z
       .default({ sizeMiB: 5, intervalSeconds: 300 }),
     compression: z.enum(FIREHOSE_COMPRESSIONS).default('UNCOMPRESSED'),
     processor: z.strictObject({ lambdaArn: arnOf('lambda', 'a Lambda function') }).optional(),
+    // A newline after each record (Firehose processor AppendDelimiterToRecord), so S3 objects are one record per line.
+    appendDelimiter: z.boolean().default(true),
     parquet: z
       .strictObject({
         glueDatabase: z.string().min(1),
@@ -255,10 +261,8 @@ const firehoseSchema = z
       .optional(),
   })
   .superRefine((f, ctx) => {
-    // Firehose requires an error prefix whenever the prefix uses !{…} expressions (API ExtendedS3DestinationConfiguration).
-    if (f.prefix?.includes('!{') && !f.errorOutputPrefix) {
-      ctx.addIssue({ code: 'custom', path: ['errorOutputPrefix'], message: 'required when firehose.prefix uses !{…} expressions' });
-    }
+    // The Firehose prefix rules (src/core/aws-names.ts): known expressions, the error prefix and its error-output-type, 512 characters.
+    for (const p of prefixProblems(f.prefix, f.errorOutputPrefix)) ctx.addIssue({ code: 'custom', path: [p.key], message: p.message });
     if (f.parquet && f.compression !== 'UNCOMPRESSED') {
       ctx.addIssue({ code: 'custom', path: ['compression'], message: 'expected UNCOMPRESSED with parquet (Parquet compresses itself)' });
     }
@@ -362,7 +366,8 @@ function acceptedKeysAt(root: ZodLike, path: readonly PropertyKey[]): string[] {
 function describeIssue(issue: z.core.$ZodIssue): string {
   const got = 'input' in issue && issue.input !== undefined ? ` (got ${showValue(issue.input)})` : '';
   // Messages written next to the schema (the `error:` options above) all start with "expected".
-  if (issue.code !== 'custom' && issue.message.startsWith('expected ') && issue.input !== undefined) return `${issue.message}${got}`;
+  // (refinements too: they carry the value; a superRefine's issues name no input and show none)
+  if (issue.message.startsWith('expected ') && issue.input !== undefined) return `${issue.message}${got}`;
   switch (issue.code) {
     case 'invalid_type':
       if (issue.input === undefined) return `required: expected ${issue.expected}`;

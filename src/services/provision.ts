@@ -9,7 +9,7 @@ import { toCliError } from '../aws/errors.js';
 import { buildCloudFormation, type CloudFormationResult } from '../core/provision/cloudformation.js';
 import { endpointId } from '../core/provision/dms-endpoint.js';
 import { checkRoleSources, rolePolicies, type RolePolicies } from '../core/provision/iam.js';
-import { initialKnown, type PlannedAction, type Section } from '../core/provision/model.js';
+import { initialKnown, type DesiredOptions, type PlannedAction, type Section } from '../core/provision/model.js';
 import type { Known } from '../core/provision/values.js';
 import type { PipelineConfig } from '../core/pipeline-schema.js';
 import { AbortError, CheckFailedError, CliError, InterruptedError, UsageError, type ExitCode } from '../errors.js';
@@ -31,10 +31,14 @@ export interface ProvisionOptions {
   check: boolean;
   yes: boolean;
   testConnection: boolean;
+  /** --restart-failed: start a failed DMS task or replication again (otherwise it is drift, with its failure message). */
+  restartFailed?: boolean;
   /** Shows the plan before anything is asked or applied (the command's renderer). */
   showPlan?: (actions: PlannedAction[]) => void;
   wait?: WaitOptions;
   sleep?: (ms: number) => Promise<void>;
+  /** The clock waits measure with (default Date.now). */
+  now?: () => number;
   /** Ctrl-C: no new step starts, the one under way stops at its next wait. */
   signal?: AbortSignal;
 }
@@ -73,7 +77,8 @@ export class ProvisionStepError extends Error {
 }
 
 /** Reads every resource in table order and plans it; the DMS start comes last. */
-export async function planPipeline(cfg: PipelineConfig, createRoles: boolean, clients: ProvisionClients, sections?: ReadonlySet<Section>): Promise<{ actions: PlannedAction[]; warnings: string[]; known: Known }> {
+export async function planPipeline(cfg: PipelineConfig, opts: DesiredOptions, clients: ProvisionClients): Promise<{ actions: PlannedAction[]; warnings: string[]; known: Known }> {
+  const sections = opts.sections;
   let known = initialKnown(cfg, await clients.region());
   const actions: PlannedAction[] = [];
   const warnings: string[] = [];
@@ -81,7 +86,7 @@ export async function planPipeline(cfg: PipelineConfig, createRoles: boolean, cl
   for (const row of PROVISION_TABLE) {
     // The stream is read even when not selected: the other resources' requests need its ARN.
     if (!selected(row) && row.kind !== 'kinesis-stream') continue;
-    const planned = await row.readAndPlan(cfg, { createRoles, ...(sections ? { sections } : {}) }, clients, known);
+    const planned = await row.readAndPlan(cfg, opts, clients, known);
     if (selected(row)) {
       actions.push(...planned.actions);
       warnings.push(...row.warnings(cfg));
@@ -97,7 +102,8 @@ export async function provision(options: ProvisionOptions, clients: ProvisionCli
   // The connection test belongs to the DMS section.
   const opts = { ...options, testConnection: options.testConnection && (!options.sections || options.sections.has('dms')) };
   checkRoleSources(opts.cfg, opts.createRoles, opts.sections);
-  const { actions, warnings, known } = await planPipeline(opts.cfg, opts.createRoles, clients, opts.sections);
+  const desired: DesiredOptions = { createRoles: opts.createRoles, ...(opts.sections ? { sections: opts.sections } : {}), restartFailed: Boolean(opts.restartFailed) };
+  const { actions, warnings, known } = await planPipeline(opts.cfg, desired, clients);
   for (const w of warnings) host.warn(w);
   opts.showPlan?.(actions);
   const toApply = changes(actions);
@@ -111,7 +117,15 @@ export async function provision(options: ProvisionOptions, clients: ProvisionCli
     if (opts.check && differ > 0) result.error = new CheckFailedError(`${differ} of ${actions.length} resources differ from ${opts.configPath}`);
     return result;
   }
-  const ctx: ApplyContext = { clients, known, wait: opts.wait ?? DEFAULT_WAIT, sleep: interruptible(opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))), opts.signal), ...(opts.signal ? { signal: opts.signal } : {}) };
+  const ctx: ApplyContext = {
+    clients,
+    known,
+    wait: opts.wait ?? DEFAULT_WAIT,
+    sleep: interruptible(opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))), opts.signal),
+    now: opts.now ?? Date.now,
+    newRoles: new Set(),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  };
   if (toApply === 0) {
     if (opts.testConnection && opts.cfg.dms) {
       const failed = await runTestConnection(opts.cfg, ctx, host);
@@ -142,7 +156,10 @@ export async function provision(options: ProvisionOptions, clients: ProvisionCli
 
 function withFailure(result: ProvisionResult, err: ProvisionStepError): ProvisionResult {
   result.failed = { action: err.action, error: err.reported };
-  result.error = new CliError(err.message, err.exitCode, 'what was created is kept; fix the cause and re-run cdcpipe provision: it continues from here');
+  // The cause's own hint (e.g. what to check on a role) comes first.
+  const causeHint = toCliError(err.cause).hint;
+  const keep = 'what was created is kept; fix the cause and re-run cdcpipe provision: it continues from here';
+  result.error = new CliError(err.message, err.exitCode, causeHint ? `${causeHint}. ${keep.replace(/^w/, 'W')}` : keep);
   return result;
 }
 
@@ -189,6 +206,7 @@ async function applyActions(opts: ProvisionOptions, actions: PlannedAction[], ct
     if (opts.signal?.aborted) return { applied, notApplied: todo.slice(i) };
     const text = `${action.action} ${action.resource} ${action.name}`;
     const progress = await host.progress(text);
+    ctx.onWait = (reason) => void (progress.text = `${text}: ${reason}`);
     try {
       ctx.known = { ...ctx.known, ...(await rowOf(action.resource).apply(ctx, action)) };
       progress.succeed(`${text}: ${action.detail}`);
@@ -217,8 +235,9 @@ async function runTestConnection(cfg: PipelineConfig, ctx: ApplyContext, host: H
   if (!instance || !endpoint) return undefined; // serverless: DMS tests the connection when the replication starts
   const step: PlannedAction = { resource: 'dms-endpoint', name: endpointId(cfg), action: 'none', detail: 'test connection' };
   const progress = await host.progress(`test connection ${step.name}`);
+  ctx.onWait = (reason) => void (progress.text = `test connection ${step.name}: ${reason}`);
   try {
-    await testEndpointConnection(ctx, instance, endpoint);
+    await testEndpointConnection(ctx, instance, endpoint, cfg.dms?.serviceAccessRoleArn ?? ctx.known.dmsRoleArn);
     progress.succeed(`test connection ${step.name}: successful`);
     return undefined;
   } catch (err) {

@@ -61,6 +61,12 @@ const CASES: [string, string, string, string][] = [
   ['a negative alarm threshold', 'alarm.yaml', `${STREAM}alarms: {iteratorAgeMs: -5}\n`, 'alarms.iteratorAgeMs'],
   ['a DMS alarm without a dms section', 'dmsalarm.yaml', `${STREAM}alarms: {dmsLatencySeconds: 60}\n`, 'alarms.dmsLatencySeconds'],
   ['a tag value that is a list', 'tags.yaml', `${STREAM}tags: {team: [a, b]}\n`, 'tags.team'],
+  // Issue 15 item 5: what DMS, Firehose, S3 and IAM would refuse halfway through an apply.
+  ['a DMS task id ending in a hyphen', 'taskid.yaml', STREAM + DMS.replace('id: orders-task', 'id: orders-task-'), 'dms.task.id'],
+  ['a DMS endpoint id with two hyphens in a row', 'epid.yaml', `${STREAM}${DMS}  target: {endpointId: orders--target}\n`, 'dms.target.endpointId'],
+  ['an error prefix without !{firehose:error-output-type}', 'errprefix.yaml', STREAM + FIREHOSE.replace('}\n', ', prefix: "d/!{timestamp:yyyy}/", errorOutputPrefix: "e/!{timestamp:yyyy}/"}\n'), 'firehose.errorOutputPrefix'],
+  ['a bucket name with two dots in a row', 'dots.yaml', STREAM + FIREHOSE.replace('orders-archive', 'orders..archive'), 'firehose.bucketArn'],
+  ['a role ARN without an account id', 'role.yaml', STREAM + FIREHOSE.replace('123456789012:role/fh', 'role/fh'), 'firehose.roleArn'],
 ];
 
 describe('fault suite: malformed pipeline files exit 2 and name the path', () => {

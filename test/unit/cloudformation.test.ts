@@ -68,7 +68,7 @@ describe('CloudFormation template of a full pipeline (roles created by the templ
     expect(ep.KinesisSettings).toMatchObject({
       StreamArn: { 'Fn::GetAtt': ['Stream', 'Arn'] },
       ServiceAccessRoleArn: { 'Fn::GetAtt': ['DmsRole', 'Arn'] },
-      MessageFormat: 'json',
+      MessageFormat: 'json-unformatted',
       IncludeTransactionDetails: true,
       IncludePartitionValue: true,
       PartitionIncludeSchemaTable: true,

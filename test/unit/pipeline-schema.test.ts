@@ -67,6 +67,34 @@ describe('pipeline file: each error names its path and what it accepts', () => {
     expect(errorOf(yaml)).toContain(expected);
   });
 
+  // Issue 15 item 5: what AWS would refuse is refused here, before any call, naming the path.
+  const FH = (extra: string) => `${STREAM}firehose: {name: f, roleArn: "arn:aws:iam::123456789012:role/fh", bucketArn: "arn:aws:s3:::bkt"${extra}}`;
+  const ID_RULE = "expected 1 to 255 ASCII letters, digits and hyphens, starting with a letter, with no '--' and no trailing '-'";
+  it.each([
+    ['a task id ending in a hyphen', `${STREAM}${DMS_OK.replace('id: orders-cdc', 'id: orders-')}`, `dms.task.id: ${ID_RULE} (got "orders-")`],
+    ['a task id with two hyphens in a row', `${STREAM}${DMS_OK.replace('id: orders-cdc', 'id: orders--cdc')}`, `dms.task.id: ${ID_RULE} (got "orders--cdc")`],
+    ['a task id starting with a digit', `${STREAM}${DMS_OK.replace('id: orders-cdc', 'id: 1orders')}`, `dms.task.id: ${ID_RULE}`],
+    ['a task id of 256 characters', `${STREAM}${DMS_OK.replace('id: orders-cdc', `id: a${'b'.repeat(255)}`)}`, `dms.task.id: ${ID_RULE}`],
+    ['an endpoint id ending in a hyphen', `${STREAM}${DMS_OK}  target: {endpointId: target-}\n`, `dms.target.endpointId: ${ID_RULE} (got "target-")`],
+    ['an endpoint id with an underscore', `${STREAM}${DMS_OK}  target: {endpointId: my_target}\n`, `dms.target.endpointId: ${ID_RULE}`],
+    ['an error prefix with expressions but no error-output-type', FH(', prefix: "d/!{timestamp:yyyy}/", errorOutputPrefix: "e/!{timestamp:yyyy}/"'), 'firehose.errorOutputPrefix: expected !{firehose:error-output-type} in an error prefix that uses !{…} expressions'],
+    ['a prefix with the error-output-type expression', FH(', prefix: "d/!{firehose:error-output-type}/", errorOutputPrefix: "e/"'), 'firehose.prefix: !{firehose:error-output-type} is allowed only in errorOutputPrefix'],
+    ['an expression Firehose does not know', FH(', prefix: "d/!{date:yyyy}/", errorOutputPrefix: "e/"'), 'firehose.prefix: expected only !{timestamp:<format>}, !{firehose:random-string} and !{firehose:error-output-type} expressions (got "!{date:yyyy}")'],
+    ['a prefix longer than 512 characters once evaluated', FH(`, prefix: "${'p'.repeat(520)}/"`), 'firehose.prefix: expected at most 512 characters once evaluated'],
+    ['a bucket name with two dots in a row', `${STREAM}firehose: {name: f, bucketArn: "arn:aws:s3:::my..bucket"}`, 'firehose.bucketArn: expected an S3 bucket ARN'],
+    ['a bucket named like an IP address', `${STREAM}firehose: {name: f, bucketArn: "arn:aws:s3:::192.168.10.20"}`, 'firehose.bucketArn: expected an S3 bucket ARN'],
+    ['a bucket name with a reserved prefix', `${STREAM}firehose: {name: f, bucketArn: "arn:aws:s3:::xn--bucket"}`, 'firehose.bucketArn: expected an S3 bucket ARN'],
+    ['a bucket name with a reserved suffix', `${STREAM}firehose: {name: f, bucketArn: "arn:aws:s3:::orders-s3alias"}`, 'firehose.bucketArn: expected an S3 bucket ARN'],
+    ['a role ARN without a 12-digit account', `${STREAM}${DMS_OK.replace('123456789012:role/dms', '1234:role/dms')}`, 'dms.serviceAccessRoleArn: expected an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)'],
+    ['a user ARN given as a role', `${STREAM}${DMS_OK.replace('role/dms', 'user/dms')}`, 'dms.serviceAccessRoleArn: expected an IAM role ARN'],
+    ['a role name over 64 characters', FH('').replace('role/fh', `role/${'r'.repeat(65)}`), 'firehose.roleArn: expected an IAM role ARN'],
+  ])('%s', (_name, yaml, expected) => {
+    expect(errorOf(yaml)).toContain(expected);
+  });
+  it('a role ARN with a path, and bucket names with dots and digits, are accepted', () => {
+    expect(() => parsePipeline(FH('').replace('role/fh', 'role/service-role/fh+x=y,z.w@v-1').replace('bkt', 'my.bucket-01'), 'f')).not.toThrow();
+  });
+
   it('lists every problem, one per line, when there are several', () => {
     const msg = errorOf('stream: {name: s, shards: 0, retentionHours: 1, bogus: 1}');
     expect(msg).toMatch(/^cdcpipe\.yaml: 3 problems\n/);

@@ -97,10 +97,21 @@ class FakeAws {
   endpoints = new Map<string, { EndpointIdentifier: string; EndpointArn: string; EngineName: string; EndpointType: string; KinesisSettings: Record<string, unknown> }>();
   tasks = new Map<string, Record<string, unknown> & { ReplicationTaskArn: string; Status: string }>();
   configs = new Map<string, Record<string, unknown> & { ReplicationConfigArn: string }>();
-  replications = new Map<string, { Status: string; StartReplicationType?: string }>();
+  replications = new Map<string, { Status: string; StartReplicationType?: string; StopReason?: string; FailureMessages?: string[] }>();
   firehoses = new Map<string, { status: string; version: number; destination: Record<string, unknown>; source: Record<string, unknown> }>();
   alarms = new Map<string, Record<string, unknown>>();
   connectionPolls = 0;
+  /** DescribeConnections answers a failed test this many times (the role not usable yet). */
+  connectionFailures = 0;
+  /** How many more calls of an operation fail as AWS does while a new IAM role propagates. */
+  notPropagated: Record<string, number> = {};
+  /** Throws the propagation error `op` answers with while its count lasts. */
+  propagating(op: string, error: () => Error): void {
+    if ((this.notPropagated[op] ?? 0) > 0) {
+      this.notPropagated[op]!--;
+      throw error();
+    }
+  }
   /** Mutating calls, in order, as "Op:resource". */
   mutations: string[] = [];
   /** Fail the n-th mutating call (1-based), before or after it takes effect (a lost response). */
@@ -229,15 +240,16 @@ function fakeClients(world: FakeAws): { clients: Clients; allCommands: () => str
     if (!ep) throw awsError('ResourceNotFoundFault');
     return { Endpoints: [ep] };
   });
-  d.on(CreateEndpointCommand).callsFake((input) =>
-    world.mutate('CreateEndpoint', input.EndpointIdentifier, () => {
+  d.on(CreateEndpointCommand).callsFake((input) => {
+    world.propagating('CreateEndpoint', () => awsError('AccessDeniedFault', `The IAM Role ${input.KinesisSettings?.ServiceAccessRoleArn} is not configured properly.`));
+    return world.mutate('CreateEndpoint', input.EndpointIdentifier, () => {
       if (world.endpoints.has(input.EndpointIdentifier)) throw awsError('ResourceAlreadyExistsFault');
       // DMS fills in the settings it was not given.
       const ep = { EndpointIdentifier: input.EndpointIdentifier, EndpointArn: `arn:aws:dms:${REGION}:${ACCOUNT}:endpoint:TARGETEP`, EngineName: 'kinesis', EndpointType: 'TARGET', KinesisSettings: { IncludeNullAndEmpty: false, NoHexPrefix: false, ...input.KinesisSettings } };
       world.endpoints.set(input.EndpointIdentifier, ep);
       return { Endpoint: ep };
-    }),
-  );
+    });
+  });
   d.on(ModifyEndpointCommand).callsFake((input) =>
     world.mutate('ModifyEndpoint', input.EndpointArn, () => {
       const ep = [...world.endpoints.values()].find((e) => e.EndpointArn === input.EndpointArn)!;
@@ -290,8 +302,17 @@ function fakeClients(world: FakeAws): { clients: Clients; allCommands: () => str
       return { ReplicationTask: task };
     }),
   );
-  d.on(TestConnectionCommand).callsFake((input) => world.mutate('TestConnection', input.EndpointArn, () => ({ Connection: { Status: 'testing' } })));
-  d.on(DescribeConnectionsCommand).callsFake(() => ({ Connections: [{ Status: world.connectionPolls++ === 0 ? 'testing' : 'successful' }] }));
+  d.on(TestConnectionCommand).callsFake((input) => {
+    world.propagating('TestConnection', () => awsError('AccessDeniedFault', 'The IAM Role arn:aws:iam::123456789012:role/cdcpipe-orders-cdc-dms is not configured properly.'));
+    return world.mutate('TestConnection', input.EndpointArn, () => ({ Connection: { Status: 'testing' } }));
+  });
+  d.on(DescribeConnectionsCommand).callsFake(() => {
+    if (world.connectionFailures > 0) {
+      world.connectionFailures--;
+      return { Connections: [{ Status: 'failed', LastFailureMessage: `Test connection failed for endpoint. The IAM Role arn:aws:iam::${ACCOUNT}:role/cdcpipe-orders-cdc-dms is not configured properly.` }] };
+    }
+    return { Connections: [{ Status: world.connectionPolls++ === 0 ? 'testing' : 'successful' }] };
+  });
   d.on(DescribeReplicationConfigsCommand).callsFake((input) => {
     const rc = world.configs.get(filter(input, 'replication-config-id')!);
     if (!rc) throw awsError('ResourceNotFoundFault');
@@ -336,13 +357,14 @@ function fakeClients(world: FakeAws): { clients: Clients; allCommands: () => str
       },
     };
   });
-  f.on(CreateDeliveryStreamCommand).callsFake((input) =>
-    world.mutate('CreateDeliveryStream', input.DeliveryStreamName, () => {
+  f.on(CreateDeliveryStreamCommand).callsFake((input) => {
+    world.propagating('CreateDeliveryStream', () => awsError('InvalidArgumentException', `Firehose is unable to assume role ${input.KinesisStreamSourceConfiguration?.RoleARN}. Please check the role provided.`));
+    return world.mutate('CreateDeliveryStream', input.DeliveryStreamName, () => {
       if (world.firehoses.has(input.DeliveryStreamName)) throw awsError('ResourceInUseException');
       world.firehoses.set(input.DeliveryStreamName, { status: 'CREATING', version: 1, destination: input.ExtendedS3DestinationConfiguration, source: input.KinesisStreamSourceConfiguration });
       return { DeliveryStreamARN: 'arn' };
-    }),
-  );
+    });
+  });
   f.on(UpdateDestinationCommand).callsFake((input) =>
     world.mutate('UpdateDestination', input.DeliveryStreamName, () => {
       const fh = world.firehoses.get(input.DeliveryStreamName)!;
@@ -380,9 +402,9 @@ function fakeClients(world: FakeAws): { clients: Clients; allCommands: () => str
 const FAST = { minDelaySeconds: 0.001, maxDelaySeconds: 0.002, maxWaitSeconds: 5 };
 
 /** One `provision --yes` run; a failed step ends it with the error the command exits with. */
-async function provisionOnce(_world: FakeAws, cfg: PipelineConfig, clients: Clients, opts: { createRoles?: boolean; testConnection?: boolean } = {}): Promise<ProvisionResult> {
+async function provisionOnce(_world: FakeAws, cfg: PipelineConfig, clients: Clients, opts: { createRoles?: boolean; testConnection?: boolean; restartFailed?: boolean } = {}): Promise<ProvisionResult> {
   const result = await provision(
-    { cfg, configPath: 'test.yaml', createRoles: opts.createRoles ?? true, dryRun: false, check: false, yes: true, testConnection: Boolean(opts.testConnection), wait: FAST, sleep: async () => {} },
+    { cfg, configPath: 'test.yaml', createRoles: opts.createRoles ?? true, dryRun: false, check: false, yes: true, testConnection: Boolean(opts.testConnection), restartFailed: Boolean(opts.restartFailed), wait: FAST, sleep: async () => {} },
     clients,
     SILENT_HOST,
   );
@@ -458,7 +480,7 @@ describe('provision on mocked AWS: create', () => {
       KinesisSettings: {
         StreamArn: STREAM_ARN,
         ServiceAccessRoleArn: `arn:aws:iam::${ACCOUNT}:role/cdcpipe-orders-cdc-dms`,
-        MessageFormat: 'json',
+        MessageFormat: 'json-unformatted',
         IncludeTransactionDetails: true,
         IncludePartitionValue: true,
         PartitionIncludeSchemaTable: true,
@@ -512,6 +534,7 @@ describe('provision on mocked AWS: create', () => {
         BufferingHints: { SizeInMBs: 16, IntervalInSeconds: 120 },
         CompressionFormat: 'GZIP',
         CloudWatchLoggingOptions: { Enabled: true, LogGroupName: '/aws/kinesisfirehose/orders-to-s3', LogStreamName: 'DestinationDelivery' },
+        ProcessingConfiguration: { Enabled: true, Processors: [{ Type: 'AppendDelimiterToRecord' }] },
       },
       Tags: [{ Key: 'team', Value: 'data' }],
     });
@@ -561,7 +584,7 @@ describe('provision on mocked AWS: converge', () => {
     world.tasks.get('orders-task')!.Status = 'stopped'; // someone stopped it
     world.mutations = [];
     const changed = PIPELINE.replace('migrationType: cdc', 'migrationType: full-load-and-cdc')
-      .replace('dms:\n', 'dms:\n  target: {kinesisSettings: {MessageFormat: json-unformatted}}\n')
+      .replace('dms:\n', 'dms:\n  target: {kinesisSettings: {MessageFormat: json}}\n')
       .replace('sizeMiB: 16', 'sizeMiB: 32')
       .replace('iteratorAgeMs: 60000', 'iteratorAgeMs: 30000');
     const plan = await provisionOnce(world, cfgOf(changed), clients);
@@ -581,7 +604,7 @@ describe('provision on mocked AWS: converge', () => {
       `StartReplicationTask(resume-processing):${taskArn}`,
     ]);
     const d = mocks[1]!;
-    expect(d.commandCalls(ModifyEndpointCommand)[0]!.args[0].input.KinesisSettings).toMatchObject({ MessageFormat: 'json-unformatted', StreamArn: STREAM_ARN });
+    expect(d.commandCalls(ModifyEndpointCommand)[0]!.args[0].input.KinesisSettings).toMatchObject({ MessageFormat: 'json', StreamArn: STREAM_ARN });
     expect(d.commandCalls(ModifyReplicationTaskCommand)[0]!.args[0].input).toMatchObject({ ReplicationTaskArn: taskArn, MigrationType: 'full-load-and-cdc' });
     expect(mocks[2]!.commandCalls(UpdateDestinationCommand)[0]!.args[0].input).toMatchObject({
       DeliveryStreamName: 'orders-to-s3',
@@ -612,6 +635,182 @@ describe('provision on mocked AWS: converge', () => {
     world.mutations = [];
     expect((await provisionOnce(world, cfgOf(), clients)).actions.every((a) => a.action === 'none')).toBe(true);
     expect(world.mutations).toEqual([]);
+  });
+});
+
+// moto never reports a StopReason and does not implement Serverless StartReplication (FACTS): these
+// lifecycle cases run on the fakes above, with the real-shaped StopReason and FailureMessages values.
+describe('provision on mocked AWS: the DMS lifecycle (issue 15 item 3)', () => {
+  const FULL_LOAD = PIPELINE.replace('migrationType: cdc', 'migrationType: full-load').replace(/ {4}settings: .*\n/, '');
+  const RC_ARN = `arn:aws:dms:${REGION}:${ACCOUNT}:replication-config:RC`;
+  const TASK_ARN = `arn:aws:dms:${REGION}:${ACCOUNT}:task:TASKRESOURCEID`;
+
+  it('a finished full-load task is not restarted on the next run', async () => {
+    const world = new FakeAws();
+    const { clients } = fakeClients(world);
+    await provisionOnce(world, cfgOf(FULL_LOAD), clients);
+    Object.assign(world.tasks.get('orders-task')!, { Status: 'stopped', StopReason: 'Stop Reason FULL_LOAD_ONLY_FINISHED' });
+    world.mutations = [];
+    const again = await provisionOnce(world, cfgOf(FULL_LOAD), clients);
+    expect(again.actions.find((a) => a.resource === 'dms-task')).toMatchObject({ action: 'none', detail: expect.stringContaining('full load finished') });
+    expect(world.mutations).toEqual([]);
+  });
+
+  it('a finished Serverless full-load replication converges to none: no resume-processing, which the API rules out', async () => {
+    const world = new FakeAws();
+    const { clients } = fakeClients(world);
+    const yaml = FULL_LOAD.replace(`replicationInstanceArn: ${INSTANCE_ARN}`, 'serverless: {minDcu: 2, maxDcu: 8}').replace('dmsLatencySeconds: 120, ', '');
+    await provisionOnce(world, cfgOf(yaml), clients);
+    expect(world.mutations).toContain(`StartReplication(start-replication):${RC_ARN}`);
+    Object.assign(world.replications.get(RC_ARN)!, { Status: 'stopped', StopReason: 'Stop Reason FULL_LOAD_ONLY_FINISHED' });
+    world.mutations = [];
+    const again = await provisionOnce(world, cfgOf(yaml), clients);
+    expect(again.actions.filter((a) => a.action !== 'none')).toEqual([]);
+    expect(world.mutations).toEqual([]);
+  });
+
+  it('a failed task is drift naming its LastFailureMessage (exit 3); --restart-failed resumes it', async () => {
+    const world = new FakeAws();
+    const { clients } = fakeClients(world);
+    await provisionOnce(world, cfgOf(), clients);
+    Object.assign(world.tasks.get('orders-task')!, { Status: 'failed', LastFailureMessage: 'Error reading the source: replication slot is missing' });
+    world.mutations = [];
+    const drift = await provisionOnce(world, cfgOf(), clients);
+    expect(drift.actions.filter((a) => a.action !== 'none')).toEqual([
+      { resource: 'dms-task', name: 'orders-task', action: 'drift', last: true, detail: 'the task failed: Error reading the source: replication slot is missing; fix the cause, then re-run with --restart-failed' },
+    ]);
+    expect(drift.error?.exitCode).toBe(3);
+    expect(world.mutations).toEqual([]);
+    await provisionOnce(world, cfgOf(), clients, { restartFailed: true });
+    expect(world.mutations).toEqual([`StartReplicationTask(resume-processing):${TASK_ARN}`]);
+  });
+});
+
+// Role propagation errors come only from real IAM (moto does no IAM checks, FACTS): recorded real-shaped
+// errors on the fakes above. The clock and the sleep are injected, so 2 minutes of waiting take no time.
+describe('provision on mocked AWS: a new IAM role is waited for (issue 15 item 2)', () => {
+  /** A run on a fake clock that the sleeps advance; every progress line's texts are kept. */
+  async function run(clients: Clients, opts: { yaml?: string; createRoles?: boolean; testConnection?: boolean } = {}) {
+    let clock = 1_000_000;
+    const slept: number[] = [];
+    const texts: string[] = [];
+    const host = {
+      ...SILENT_HOST,
+      progress: async (first: string) => {
+        texts.push(first);
+        return {
+          get text() {
+            return texts.at(-1)!;
+          },
+          set text(t: string) {
+            texts.push(t);
+          },
+          succeed: (t?: string) => void texts.push(`✔ ${t ?? ''}`),
+          fail: (t?: string) => void texts.push(`✖ ${t ?? ''}`),
+          stop: () => undefined,
+        };
+      },
+    };
+    const result = await provision(
+      {
+        cfg: cfgOf(opts.yaml),
+        configPath: 'test.yaml',
+        createRoles: opts.createRoles ?? true,
+        dryRun: false,
+        check: false,
+        yes: true,
+        testConnection: Boolean(opts.testConnection),
+        wait: FAST,
+        sleep: async (ms) => {
+          slept.push(ms);
+          clock += ms;
+        },
+        now: () => clock,
+      },
+      clients,
+      host,
+    );
+    return { result, texts, slept, waited: slept.reduce((a, b) => a + b, 0) };
+  }
+  const calls = (cmd: unknown, m = 2) => mocks[m]!.commandCalls(cmd as never).length;
+
+  it('Firehose "unable to assume role" is retried with back-off, and the spinner says why it waits', async () => {
+    const world = new FakeAws();
+    world.notPropagated.CreateDeliveryStream = 3;
+    const { clients } = fakeClients(world);
+    const { result, texts } = await run(clients);
+    expect(result.failed).toBeUndefined();
+    expect(calls(CreateDeliveryStreamCommand)).toBe(4);
+    const waits = texts.filter((t) => t.includes('waiting for IAM'));
+    expect(waits.length).toBe(3);
+    expect(waits[0]).toMatch(/^create firehose orders-to-s3: waiting for IAM to propagate the new role \(Firehose is unable to assume role …\. Please check the role provided\.\), 0 s of at most 120 s$/);
+    expect(waits[2]).toMatch(/, 6 s of at most 120 s$/); // 2 s, then 4 s
+    expect(world.firehoses.has('orders-to-s3')).toBe(true);
+  });
+
+  it('after 2 minutes it fails with a hint, having waited no longer', async () => {
+    const world = new FakeAws();
+    world.notPropagated.CreateDeliveryStream = 1000;
+    const { clients } = fakeClients(world);
+    const { result, waited } = await run(clients);
+    expect(result.failed?.action).toMatchObject({ resource: 'firehose', action: 'create' });
+    expect(result.error?.message).toMatch(/Firehose is unable to assume role .* \(still after \d+ s of waiting for IAM to propagate the new role\)/);
+    expect(result.error?.hint).toMatch(/trust policy/);
+    expect(waited).toBeLessThanOrEqual(120_000);
+    expect(waited).toBeGreaterThan(100_000);
+  });
+
+  it('DMS CreateEndpoint and TestConnection AccessDeniedFault are retried the same way', async () => {
+    const world = new FakeAws();
+    world.notPropagated.CreateEndpoint = 2;
+    world.notPropagated.TestConnection = 1;
+    const { clients } = fakeClients(world);
+    const { result, texts } = await run(clients, { testConnection: true });
+    expect(result.failed).toBeUndefined();
+    expect(calls(CreateEndpointCommand, 1)).toBe(3);
+    expect(calls(TestConnectionCommand, 1)).toBe(2);
+    expect(texts.filter((t) => t.includes('waiting for IAM to propagate the new role (The IAM Role … is not configured properly.)')).length).toBe(3);
+  });
+
+  it('a connection test that fails because the new role is refused is tested again', async () => {
+    const world = new FakeAws();
+    world.connectionFailures = 2; // the waiter's poll, then the read of why
+    const { clients } = fakeClients(world);
+    const { result, texts } = await run(clients, { testConnection: true });
+    expect(result.failed).toBeUndefined();
+    expect(calls(TestConnectionCommand, 1)).toBe(2);
+    expect(texts.some((t) => t.startsWith('test connection orders-cdc-kinesis-target: waiting for IAM to propagate the new role (the connection test failed:'))).toBe(true);
+  });
+
+  it('a connection test that fails for another reason is not retried, and says why', async () => {
+    const world = new FakeAws();
+    const { clients } = fakeClients(world);
+    mocks[1]!.on(DescribeConnectionsCommand).resolves({ Connections: [{ Status: 'failed', LastFailureMessage: 'Stream orders-cdc not found' }] });
+    const { result } = await run(clients, { testConnection: true });
+    expect(result.error?.message).toContain('the connection test failed: Stream orders-cdc not found');
+    expect(calls(TestConnectionCommand, 1)).toBe(1);
+  });
+
+  it('other errors are not retried', async () => {
+    const world = new FakeAws();
+    const { clients } = fakeClients(world);
+    mocks[2]!.on(CreateDeliveryStreamCommand).rejects(awsError('InvalidArgumentException', 'BucketARN arn:aws:s3:::orders-archive does not exist'));
+    const { result, slept } = await run(clients);
+    expect(result.error?.message).toMatch(/does not exist/);
+    expect(calls(CreateDeliveryStreamCommand)).toBe(1);
+    expect(slept.filter((ms) => ms >= 1000)).toEqual([]);
+  });
+
+  it('a role the file names (not created by this run) is not waited for: it fails at once with the hint', async () => {
+    const world = new FakeAws();
+    world.notPropagated.CreateEndpoint = 1;
+    const { clients } = fakeClients(world);
+    const yaml = PIPELINE.replace('dms:\n', `dms:\n  serviceAccessRoleArn: arn:aws:iam::${ACCOUNT}:role/existing-dms\n`);
+    const { result, waited } = await run(clients, { yaml });
+    expect(calls(CreateEndpointCommand, 1)).toBe(1);
+    expect(waited).toBeLessThan(1000);
+    expect(result.error?.exitCode).toBe(5);
+    expect(result.error?.hint).toMatch(/trust policy .*--print-policies/);
   });
 });
 

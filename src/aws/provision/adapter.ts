@@ -34,6 +34,10 @@ export interface ApplyContext {
   known: Known;
   wait: WaitOptions;
   sleep: (ms: number) => Promise<void>;
+  /** The clock the waits measure with (Date.now unless a test injects one). */
+  now?: () => number;
+  /** The role ARNs this run created or changed: the ones whose IAM propagation is waited for. */
+  newRoles?: Set<string>;
   /** The reason a step is waiting (shown on its progress line). */
   onWait?: (reason: string) => void;
   /** Ctrl-C: a step with several calls stops before its next one. */

@@ -6,6 +6,7 @@ import { resolve, type Known } from '../../core/provision/values.js';
 import type { DmsApi } from '../api/dms.js';
 import { isAwsError } from '../errors.js';
 import { orNull, type ApplyContext, type ResourceAdapter } from './adapter.js';
+import { dmsRoleRefused, whileRolePropagates } from './iam-propagation.js';
 
 export async function readEndpoint(dms: DmsApi, id: string) {
   const res = await orNull(() => dms.describeEndpoints({ Filters: [{ Name: 'endpoint-id', Values: [id] }] }), 'ResourceNotFoundFault');
@@ -22,7 +23,8 @@ async function applyEndpoint(ctx: ApplyContext, action: PlannedAction): Promise<
   if (request.modify) return modify(resolve(request.modify.EndpointArn, ctx.known), request.modify.KinesisSettings);
   const create = resolve(request.create!, ctx.known);
   try {
-    const res = await dms.createEndpoint({ ...create, KinesisSettings: create.KinesisSettings as KinesisSettings });
+    const role = create.KinesisSettings.ServiceAccessRoleArn as string | undefined;
+    const res = await whileRolePropagates(ctx, 'DMS', role, dmsRoleRefused, () => dms.createEndpoint({ ...create, KinesisSettings: create.KinesisSettings as KinesisSettings }));
     return { ...ctx.known, endpointArn: res.Endpoint!.EndpointArn! };
   } catch (err) {
     // Created by a run that failed before it could say so: bring it to the file's settings.
@@ -33,24 +35,32 @@ async function applyEndpoint(ctx: ApplyContext, action: PlannedAction): Promise<
 
 /**
  * TestConnection from the replication instance, then the TestConnectionSucceeds waiter (AWS DMS API
- * Reference, TestConnection, DescribeConnections). A test already running for the pair is waited for.
+ * Reference, TestConnection, DescribeConnections). A test already running for the pair is waited for. A
+ * failed test says why (LastFailureMessage); one that failed because the role is refused counts as
+ * AccessDeniedFault, so a role created by this run is waited for like the call's own AccessDeniedFault.
  */
-export async function testEndpointConnection(ctx: ApplyContext, instanceArn: string, endpointArn: string): Promise<void> {
+export async function testEndpointConnection(ctx: ApplyContext, instanceArn: string, endpointArn: string, roleArn?: string): Promise<void> {
   const dms = await ctx.clients.dmsApi();
-  try {
-    await dms.testConnection({ ReplicationInstanceArn: instanceArn, EndpointArn: endpointArn });
-  } catch (err) {
-    if (!isAwsError(err, 'InvalidResourceStateFault')) throw err;
-  }
-  await dms.waitForConnection(
-    {
-      Filters: [
-        { Name: 'endpoint-arn', Values: [endpointArn] },
-        { Name: 'replication-instance-arn', Values: [instanceArn] },
-      ],
-    },
-    ctx.wait,
-  );
+  const Filters = [
+    { Name: 'endpoint-arn', Values: [endpointArn] },
+    { Name: 'replication-instance-arn', Values: [instanceArn] },
+  ];
+  const test = async () => {
+    try {
+      await dms.testConnection({ ReplicationInstanceArn: instanceArn, EndpointArn: endpointArn });
+    } catch (err) {
+      if (!isAwsError(err, 'InvalidResourceStateFault')) throw err;
+    }
+    try {
+      await dms.waitForConnection({ Filters }, ctx.wait);
+    } catch (err) {
+      const conn = (await dms.describeConnections({ Filters })).Connections?.[0];
+      if (conn?.Status !== 'failed') throw err;
+      const why = conn.LastFailureMessage ?? 'no failure message';
+      throw Object.assign(new Error(`the connection test failed: ${why}`), { name: /not configured properly|unable to assume/i.test(why) ? 'AccessDeniedFault' : 'TestConnectionFailed' });
+    }
+  };
+  await whileRolePropagates(ctx, 'DMS', roleArn, dmsRoleRefused, test);
 }
 
 export const endpointAdapter: ResourceAdapter<DesiredEndpoint, ObservedEndpoint> = {

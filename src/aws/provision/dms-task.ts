@@ -41,6 +41,8 @@ function observedTask(task: ReplicationTask): ObservedTask {
     targetEndpointArn: task.TargetEndpointArn ?? '',
     replicationInstanceArn: task.ReplicationInstanceArn ?? '',
     startedBefore: Boolean(task.ReplicationTaskStartDate),
+    ...(task.StopReason ? { stopReason: task.StopReason } : {}),
+    ...(task.LastFailureMessage ? { lastFailureMessage: task.LastFailureMessage } : {}),
   };
 }
 
@@ -79,8 +81,8 @@ async function applyTask(ctx: ApplyContext, action: PlannedAction): Promise<Know
   // A task created or modified by this run has been waited for; an older one may still be settling.
   const before = await waitTaskSettled(ctx, dms, start.ReplicationTaskArn, ['creating', 'modifying', 'testing'], `DMS task ${id} to be ready`);
   if (before.Status === 'running' || before.Status === 'starting') return ctx.known;
-  // start-replication the first time; resume-processing once it has run (API StartReplicationTask).
-  const type = before.ReplicationTaskStartDate ? 'resume-processing' : start.StartReplicationTaskType;
+  // The plan's start type; a first start planned before a run whose response was lost resumes instead (API StartReplicationTask).
+  const type = before.ReplicationTaskStartDate && start.StartReplicationTaskType === 'start-replication' ? 'resume-processing' : start.StartReplicationTaskType;
   await dms.startReplicationTask({ ReplicationTaskArn: start.ReplicationTaskArn, StartReplicationTaskType: type });
   const after = await waitTaskSettled(ctx, dms, start.ReplicationTaskArn, ['ready', 'starting'], `DMS task ${id} to start`);
   if (after.Status === 'failed') throw new AwsCallError(`DMS task ${id} failed to start: ${after.LastFailureMessage ?? 'no message'}`, 'read the task log in CloudWatch Logs, fix the cause, then re-run');
@@ -105,7 +107,13 @@ async function applyReplicationConfig(ctx: ApplyContext, action: PlannedAction):
   const start = request.start!;
   const rep = await readReplication(dms, start.ReplicationConfigArn);
   if (rep?.Status === 'running' || rep?.Status === 'starting') return ctx.known;
-  const type = rep?.StartReplicationType || rep?.ReplicationStats?.StartDate ? 'resume-processing' : start.StartReplicationType;
+  // The plan's start type (src/core/provision/dms-lifecycle.ts). A first start planned before a run whose
+  // response was lost resumes instead; a full-load replication cannot be resumed, so it is left as it is.
+  let type = start.StartReplicationType;
+  if (type === 'start-replication' && (rep?.StartReplicationType || rep?.ReplicationStats?.StartDate)) {
+    if (rep?.ReplicationType === 'full-load') return ctx.known;
+    type = 'resume-processing';
+  }
   // Serverless capacity is provisioned after this call and can take many minutes; `cdcpipe lag` shows progress.
   await dms.startReplication({ ReplicationConfigArn: start.ReplicationConfigArn, StartReplicationType: type });
   return ctx.known;
@@ -139,6 +147,8 @@ export const replicationConfigAdapter: ResourceAdapter<DesiredReplication, Obser
       ...(rc.ComputeConfig?.MaxCapacityUnits !== undefined ? { maxDcu: rc.ComputeConfig.MaxCapacityUnits } : {}),
       ...(rep?.Status ? { status: rep.Status } : {}),
       startedBefore: Boolean(rep?.StartReplicationType || rep?.ReplicationStats?.StartDate),
+      ...(rep?.StopReason ? { stopReason: rep.StopReason } : {}),
+      ...(rep?.FailureMessages?.length ? { failureMessage: rep.FailureMessages.join('; ') } : {}),
     };
     return { observed: [observed], outputs: { ...known, replicationConfigArn: rc.ReplicationConfigArn! } };
   },

@@ -7,6 +7,7 @@ import { AwsCallError } from '../../errors.js';
 import type { FirehoseApi } from '../api/firehose.js';
 import { isAwsError } from '../errors.js';
 import { orNull, poll, type ApplyContext, type ResourceAdapter } from './adapter.js';
+import { firehoseCannotAssume, whileRolePropagates } from './iam-propagation.js';
 
 export async function describeFirehose(firehose: FirehoseApi, name: string) {
   const res = await orNull(() => firehose.describeDeliveryStream({ DeliveryStreamName: name }), 'ResourceNotFoundException');
@@ -29,7 +30,8 @@ async function applyFirehose(ctx: ApplyContext, action: PlannedAction): Promise<
     return ctx.known;
   }
   try {
-    await fh.createDeliveryStream(request.create as unknown as CreateDeliveryStreamCommandInput);
+    const create = request.create as unknown as CreateDeliveryStreamCommandInput;
+    await whileRolePropagates(ctx, 'Firehose', create.KinesisStreamSourceConfiguration?.RoleARN, firehoseCannotAssume, () => fh.createDeliveryStream(create));
   } catch (err) {
     if (!isAwsError(err, 'ResourceInUseException')) throw err;
   }

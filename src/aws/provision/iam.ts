@@ -33,6 +33,8 @@ async function applyRole(ctx: ApplyContext, action: PlannedAction): Promise<Know
   }
   arn ??= (await iam.getRole({ RoleName: request.putPolicy.RoleName })).Role!.Arn!;
   await iam.putRolePolicy(literalPolicy(request.putPolicy, ctx.known));
+  // Created or changed now: DMS and Firehose may refuse it until IAM propagates it (iam-propagation.ts).
+  ctx.newRoles?.add(arn);
   return { ...ctx.known, [arnOutput(request.kind)]: arn };
 }
 

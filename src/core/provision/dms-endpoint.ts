@@ -9,12 +9,14 @@ import { tryResolve, type Known, type Value } from './values.js';
 import { cfnRole, cfnValue, withoutUndefined } from './cloudformation.js';
 
 /**
- * DMS Kinesis target defaults: JSON records with transaction details, partition value, schema/table in
- * the partition key, control records and DDL (AWS DMS User Guide, "Endpoint settings when using Kinesis
- * Data Streams as a target"). The file overrides each.
+ * DMS Kinesis target defaults: single-line JSON records with transaction details, partition value,
+ * schema/table in the partition key, control records and DDL (AWS DMS User Guide, "Using Amazon Kinesis
+ * Data Streams as a target", KinesisSettings). DMS's own default, `json`, is pretty multi-line JSON, which
+ * Firehose would concatenate into S3 objects no JSON reader can split; `json-unformatted` is "a single
+ * line with no tab", the format the guide names for Firehose → S3 → Athena. The file overrides each.
  */
 export const DMS_KINESIS_DEFAULTS = {
-  MessageFormat: 'json',
+  MessageFormat: 'json-unformatted',
   IncludeTransactionDetails: true,
   IncludePartitionValue: true,
   PartitionIncludeSchemaTable: true,
@@ -73,6 +75,10 @@ export const endpointModel: ResourceModel<DesiredEndpoint, ObservedEndpoint> = {
     return [{ id: endpointId(cfg), kinesisSettings: dmsKinesisSettings(cfg), ...(tags ? { tags } : {}) }];
   },
   plan: planEndpoint,
+  warnings: (cfg) =>
+    cfg.dms && cfg.firehose && !cfg.firehose.parquet && dmsKinesisSettings(cfg).MessageFormat === 'json'
+      ? ['dms.target.kinesisSettings.MessageFormat: json is multi-line JSON: Firehose writes the records one after another, so the S3 objects are not one record per line (Athena cannot read them); use json-unformatted']
+      : [],
   cloudFormation: (d, cfg) => ({
     resources: {
       ...(cfg.dms!.serviceAccessRoleArn ? {} : { DmsRole: cfnRole(cfg, 'dms') }),

@@ -9,6 +9,9 @@ import { findBatchApplyEnabled, type DmsConfig, type PipelineConfig } from '../p
 import { canonicalJson, isSubset, parseJsonOrUndefined, tagList, type PlannedAction, type ResourceModel } from './model.js';
 import { asJson, output, type AsJson, type Known, type Value } from './values.js';
 import { cfnValue, withoutUndefined } from './cloudformation.js';
+import { startDecision, type StartDecision, type StartType } from './dms-lifecycle.js';
+
+export type { StartType } from './dms-lifecycle.js';
 
 interface MappingRule {
   'rule-type': string;
@@ -52,6 +55,27 @@ export function dmsTableMappings(task: DmsConfig['task']): { rules: MappingRule[
   return { rules };
 }
 
+/** A DMS `schema.table` pattern (% is the wildcard) as a matcher. */
+function likePattern(pattern: string): RegExp {
+  return new RegExp(`^${pattern.split('%').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+}
+
+/**
+ * The DMS guide ("Using object mapping to migrate data to a Kinesis data stream") does not say which
+ * object-mapping rule wins when two match one table. The shorthand lists the per-table attribute-name rule
+ * before (with a lower rule-id than) the include pattern's primary-key rule; a table both match is warned about.
+ */
+function mappingOverlapWarnings(cfg: PipelineConfig, serverless: boolean): string[] {
+  const task = cfg.dms?.task;
+  if (!task || Boolean(cfg.dms!.serverless) !== serverless || task.tableMappings !== undefined) return [];
+  return Object.keys(task.partitionKeys ?? {}).flatMap((table) => {
+    const also = (task.include ?? []).filter((p) => p !== table && p.includes('%') && likePattern(p).test(table));
+    return also.length
+      ? [`dms.task.partitionKeys: ${table} is also matched by include ${also.join(', ')}, whose rule keys by primary key; the DMS guide does not say which object-mapping rule wins (cdcpipe lists the ${table} rule first): check the partition keys of its records with cdcpipe tail`]
+      : [];
+  });
+}
+
 /** Task settings from the file (BeforeImageSettings and the rest), undefined to keep DMS's defaults. */
 export function dmsTaskSettings(task: DmsConfig['task']): Record<string, unknown> | undefined {
   const batch = findBatchApplyEnabled(task.settings);
@@ -59,8 +83,6 @@ export function dmsTaskSettings(task: DmsConfig['task']): Record<string, unknown
   if (batch) throw new UsageError(`dms.task.settings.${batch.join('.')}: BatchApplyEnabled is refused with a Kinesis target`);
   return task.settings && Object.keys(task.settings).length > 0 ? task.settings : undefined;
 }
-
-export type StartType = 'start-replication' | 'resume-processing';
 
 export interface DesiredReplication {
   id: string;
@@ -73,6 +95,8 @@ export interface DesiredReplication {
   settings?: Record<string, unknown>;
   tags?: { Key: string; Value: string }[];
   start: boolean;
+  /** --restart-failed: a failed (or error-stopped) replication is started again. */
+  restartFailed: boolean;
 }
 
 export interface ObservedTask {
@@ -86,10 +110,11 @@ export interface ObservedTask {
   replicationInstanceArn: string;
   /** The task has run before (it has a start date), so the next start is resume-processing. */
   startedBefore: boolean;
-  /** What doctor reads besides: the identifier, why it stopped, its last failure, ReplicationTaskStats.TablesErrored. */
-  identifier?: string;
+  /** Why it stopped ("Stop Reason FULL_LOAD_ONLY_FINISHED", …), and why it last failed. */
   stopReason?: string;
   lastFailureMessage?: string;
+  /** What doctor reads besides: the identifier and ReplicationTaskStats.TablesErrored. */
+  identifier?: string;
   tablesErrored?: number;
 }
 
@@ -105,6 +130,9 @@ export interface ObservedReplicationConfig {
   /** The replication's status (DescribeReplications), undefined when it never ran. */
   status?: string;
   startedBefore: boolean;
+  stopReason?: string;
+  /** FailureMessages, joined. */
+  failureMessage?: string;
 }
 
 export interface TaskRequest {
@@ -137,7 +165,7 @@ export interface ReplicationConfigRequest {
   start?: { ReplicationConfigArn: Value; StartReplicationType: StartType };
 }
 
-function desiredReplication(cfg: PipelineConfig, serverless: boolean): DesiredReplication[] {
+function desiredReplication(cfg: PipelineConfig, serverless: boolean, restartFailed = false): DesiredReplication[] {
   const dms = cfg.dms;
   if (!dms || Boolean(dms.serverless) !== serverless) return [];
   const settings = dmsTaskSettings(dms.task);
@@ -153,6 +181,7 @@ function desiredReplication(cfg: PipelineConfig, serverless: boolean): DesiredRe
       ...(settings ? { settings } : {}),
       ...(tags ? { tags } : {}),
       start: dms.task.start,
+      restartFailed,
     },
   ];
 }
@@ -195,24 +224,18 @@ function planTask(d: DesiredReplication, observed: ObservedTask | null, known: K
       main = { ...base, action: 'update', detail: differs.join('; '), request: { modify } };
     }
   }
-  const start = d.start && main.action !== 'drift' ? planTaskStart(d, observed) : undefined;
-  return start ? [main, start] : [main];
+  return withStart(main, d.start && main.action !== 'drift' ? startDecision(d.migrationType, observed && { status: observed.status, stopReason: observed.stopReason, failureMessage: observed.lastFailureMessage, startedBefore: observed.startedBefore }, { serverless: false, restartFailed: d.restartFailed }) : undefined, (type) => ({
+    start: { ReplicationTaskArn: observed?.arn ?? output('taskArn'), StartReplicationTaskType: type },
+  }));
 }
 
-function planTaskStart(d: DesiredReplication, task: ObservedTask | null): PlannedAction<TaskRequest> | undefined {
-  const base = { resource: 'dms-task' as const, name: d.id, last: true };
-  const start = (type: StartType, detail: string): PlannedAction<TaskRequest> => ({
-    ...base,
-    action: 'start',
-    detail,
-    request: { start: { ReplicationTaskArn: task?.arn ?? output('taskArn'), StartReplicationTaskType: type } },
-  });
-  if (!task || task.status === 'ready' || task.status === 'creating') {
-    return task?.startedBefore ? start('resume-processing', 'resume-processing') : start('start-replication', 'start-replication (first start)');
-  }
-  if (task.status === 'stopped') return start('resume-processing', 'resume-processing (was stopped)');
-  if (task.status === 'failed') return { ...base, action: 'drift', detail: 'the task failed: read its CloudWatch logs, fix the cause, then resume it (cdcpipe does not restart a failed task)' };
-  return undefined; // starting, running, stopping, modifying, testing: nothing to start
+/** The main action, then the start (last, once every consumer exists); a start that is not needed says why in the main action's detail. */
+function withStart<R>(main: PlannedAction<R>, decision: StartDecision, request: (type: StartType) => R): PlannedAction<R>[] {
+  if (!decision) return [main];
+  const base = { resource: main.resource, name: main.name, last: true };
+  if (decision.kind === 'none') return [main.action === 'none' ? { ...main, detail: `${main.detail}: ${decision.detail}` } : main];
+  if (decision.kind === 'drift') return [main, { ...base, action: 'drift', detail: decision.detail }];
+  return [main, { ...base, action: 'start', detail: decision.detail, request: request(decision.type) }];
 }
 
 function planReplicationConfig(d: DesiredReplication, observed: ObservedReplicationConfig | null, known: Known): PlannedAction<ReplicationConfigRequest>[] {
@@ -249,30 +272,19 @@ function planReplicationConfig(d: DesiredReplication, observed: ObservedReplicat
       main = { ...base, action: 'update', detail: differs.join('; '), request: { modify } };
     }
   }
-  const start = d.start && main.action !== 'drift' ? planReplicationStart(d, observed) : undefined;
-  return start ? [main, start] : [main];
-}
-
-function planReplicationStart(d: DesiredReplication, rc: ObservedReplicationConfig | null): PlannedAction<ReplicationConfigRequest> | undefined {
-  const start = (type: StartType, detail: string): PlannedAction<ReplicationConfigRequest> => ({
-    resource: 'dms-replication-config',
-    name: d.id,
-    last: true,
-    action: 'start',
-    detail,
-    request: { start: { ReplicationConfigArn: rc?.arn ?? output('replicationConfigArn'), StartReplicationType: type } },
-  });
-  if (!rc || !rc.startedBefore) return start('start-replication', 'start-replication (first start)');
-  if (rc.status && ['stopped', 'failed'].includes(rc.status)) return start('resume-processing', `resume-processing (was ${rc.status})`);
-  return undefined;
+  const state = observed && { ...(observed.status !== undefined ? { status: observed.status } : {}), stopReason: observed.stopReason, failureMessage: observed.failureMessage, startedBefore: observed.startedBefore };
+  return withStart(main, d.start && main.action !== 'drift' ? startDecision(d.migrationType, state, { serverless: true, restartFailed: d.restartFailed }) : undefined, (type) => ({
+    start: { ReplicationConfigArn: observed?.arn ?? output('replicationConfigArn'), StartReplicationType: type },
+  }));
 }
 
 export const taskModel: ResourceModel<DesiredReplication, ObservedTask> = {
   kind: 'dms-task',
   sections: ['dms'],
-  desired: (cfg) => desiredReplication(cfg, false),
+  desired: (cfg, opts) => desiredReplication(cfg, false, opts.restartFailed),
   plan: planTask,
   check: checkTask,
+  warnings: (cfg) => mappingOverlapWarnings(cfg, false),
   cloudFormation: (d) => ({
     resources: {
       DmsReplicationTask: {
@@ -297,8 +309,9 @@ export const taskModel: ResourceModel<DesiredReplication, ObservedTask> = {
 export const replicationConfigModel: ResourceModel<DesiredReplication, ObservedReplicationConfig> = {
   kind: 'dms-replication-config',
   sections: ['dms'],
-  desired: (cfg) => desiredReplication(cfg, true),
+  desired: (cfg, opts) => desiredReplication(cfg, true, opts.restartFailed),
   plan: planReplicationConfig,
+  warnings: (cfg) => mappingOverlapWarnings(cfg, true),
   cloudFormation: (d) => ({
     resources: {
       DmsReplicationConfig: {

@@ -58,12 +58,13 @@ export function firehoseDestination(cfg: PipelineConfig): Record<string, unknown
     CompressionFormat: f.compression,
     CloudWatchLoggingOptions: { Enabled: true, LogGroupName: firehoseLogGroup(f.name), LogStreamName: 'DestinationDelivery' },
   };
-  if (f.processor) {
-    dest.ProcessingConfiguration = {
-      Enabled: true,
-      Processors: [{ Type: 'Lambda', Parameters: [{ ParameterName: 'LambdaArn', ParameterValue: f.processor.lambdaArn }] }],
-    };
-  }
+  // "By default, Firehose concatenates data without any delimiters" (Developer Guide, "Configure record
+  // delimiter"): AppendDelimiterToRecord puts a newline after each record (its Delimiter defaults to one),
+  // after the Lambda processor if any. Parquet conversion reads each record itself and needs none.
+  const processors: Record<string, unknown>[] = [];
+  if (f.processor) processors.push({ Type: 'Lambda', Parameters: [{ ParameterName: 'LambdaArn', ParameterValue: f.processor.lambdaArn }] });
+  if (f.appendDelimiter && !f.parquet) processors.push({ Type: 'AppendDelimiterToRecord' });
+  if (processors.length) dest.ProcessingConfiguration = { Enabled: true, Processors: processors };
   if (f.parquet) {
     dest.DataFormatConversionConfiguration = {
       Enabled: true,

@@ -34,6 +34,8 @@ export interface DesiredOptions {
   createRoles: boolean;
   /** --only: the sections to plan (default all). */
   sections?: ReadonlySet<Section>;
+  /** --restart-failed: start a failed DMS task or replication again. */
+  restartFailed?: boolean;
 }
 
 /** The pure half of one resource kind. D: what one resource of the file wants; O: what AWS has. */

@@ -127,6 +127,23 @@ export function describeStreamChange(c: StreamChange): string {
   }
 }
 
+/**
+ * Whether the key DescribeStreamSummary reports is the file's key. Its KeyId "can be a globally unique
+ * identifier, a fully specified ARN to either an alias or a key, or an alias name prefixed by alias/"
+ * (Kinesis API Reference, StreamDescriptionSummary), so an alias may come back as an alias ARN and a key
+ * id as a key ARN. An alias against a key id or key ARN cannot be compared without KMS: 'unknown'.
+ */
+export function sameKmsKey(wanted: string, reported: string): 'same' | 'different' | 'unknown' {
+  const norm = (k: string) => {
+    const arn = /^arn:aws[a-z-]*:kms:[^:]*:[^:]*:(alias\/.+|key\/.+)$/.exec(k);
+    const bare = arn ? arn[1]! : k;
+    return bare.startsWith('alias/') ? { kind: 'alias', id: bare } : { kind: 'key', id: bare.replace(/^key\//, '') };
+  };
+  const [a, b] = [norm(wanted), norm(reported)];
+  if (a.kind !== b.kind) return 'unknown';
+  return a.id === b.id ? 'same' : 'different';
+}
+
 const modeName = (m: StreamMode) => (m === 'on-demand' ? 'ON_DEMAND' : 'PROVISIONED');
 
 /** The requests one change takes. */
@@ -192,7 +209,8 @@ function planStream(d: DesiredStream, observed: ObservedStream | null): PlannedA
   if (observed.mode !== d.mode) changes.push({ kind: 'mode', from: observed.mode, to: d.mode });
   if (d.mode === 'provisioned' && d.shardCount !== undefined && observed.openShards !== d.shardCount) changes.push({ kind: 'shards', from: observed.openShards, to: d.shardCount });
   if (observed.retentionHours !== d.retentionHours) changes.push({ kind: 'retention', from: observed.retentionHours, to: d.retentionHours });
-  if (d.kmsKeyId && observed.kmsKeyId !== d.kmsKeyId) changes.push({ kind: 'encryption', from: observed.kmsKeyId, to: d.kmsKeyId });
+  const key = d.kmsKeyId && observed.kmsKeyId ? sameKmsKey(d.kmsKeyId, observed.kmsKeyId) : undefined;
+  if (d.kmsKeyId && (!observed.kmsKeyId || key === 'different')) changes.push({ kind: 'encryption', from: observed.kmsKeyId, to: d.kmsKeyId });
   if (!d.kmsKeyId && observed.kmsKeyId) changes.push({ kind: 'encryption-off', from: observed.kmsKeyId });
   const have = new Set(observed.shardLevelMetrics.includes('ALL') ? SHARD_LEVEL_METRICS : observed.shardLevelMetrics);
   const enable = d.shardLevelMetrics.filter((m) => !have.has(m));
@@ -204,7 +222,8 @@ function planStream(d: DesiredStream, observed: ObservedStream | null): PlannedA
   if (Object.keys(addTags).length) changes.push({ kind: 'tags', add: addTags });
   if (changes.length === 0) {
     const shape = observed.mode === 'on-demand' ? 'on-demand' : `${observed.openShards} shards`;
-    return [{ resource, name: d.name, action: 'none', detail: `${shape}, ${observed.retentionHours} h retention, ${observed.kmsKeyId ? `KMS ${observed.kmsKeyId}` : 'not encrypted'}` }];
+    const unknown = key === 'unknown' ? ` (the file's ${d.kmsKeyId} is not compared with a key id or key ARN: that needs KMS; give the key in the form AWS reports to compare it)` : '';
+    return [{ resource, name: d.name, action: 'none', detail: `${shape}, ${observed.retentionHours} h retention, ${observed.kmsKeyId ? `KMS ${observed.kmsKeyId}${unknown}` : 'not encrypted'}` }];
   }
   return [{ resource, name: d.name, action: 'update', detail: changes.map(describeStreamChange).join('; '), request: { calls: changes.flatMap((c) => changeCalls(d.name, c)) } }];
 }
