@@ -17,6 +17,7 @@ export const COMMANDS: Record<string, () => Promise<{ register: Register }>> = {
   reshard: () => import('./reshard.js'),
   tail: () => import('./tail.js'),
   lag: () => import('./lag.js'),
+  top: () => import('./top.js'),
   produce: () => import('./produce.js'),
   local: () => import('./local.js'),
   demo: () => import('./demo.js'),
