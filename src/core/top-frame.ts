@@ -15,7 +15,7 @@ export interface Rate {
 
 /** Where the figures come from, as the screen and the JSON say it. */
 export type TopSource =
-  | { kind: 'sample'; via: 'polling' | 'efo'; consumer?: string; spanMs: number }
+  | { kind: 'sample'; via: 'polling' | 'efo'; consumer?: string; spanMs: number; warning?: string }
   | { kind: 'cloudwatch'; level: 'shard' | 'stream'; periodS: number; datapointAt?: string };
 
 export interface TopInput {

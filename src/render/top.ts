@@ -10,7 +10,7 @@ import type { TopFrame, TopShardRow } from '../core/top-frame.js';
 import { formatDurationMs, formatNumber, KIB, MIB } from '../core/units.js';
 import type { Output } from './output.js';
 import { renderTable } from './table.js';
-import { visibleWidth } from './wrap.js';
+import { visibleWidth, wrapText } from './wrap.js';
 
 const ENTER = '\x1b[?1049h\x1b[?25l';
 const LEAVE = '\x1b[?25h\x1b[?1049l';
@@ -28,7 +28,11 @@ export function openTopScreen(out: Output, hotAt: number, quit: () => void): Top
     const warned = new Set<string>();
     return {
       onFrame: (frame) => {
-        for (const note of frame.notes) if (!warned.has(note) && (warned.add(note), true)) out.warn(note);
+        for (const note of [...(frame.source.kind === 'sample' && frame.source.warning ? [frame.source.warning] : []), ...frame.notes]) {
+          if (warned.has(note)) continue;
+          warned.add(note);
+          out.warn(note);
+        }
         out.line({ schemaVersion: 1, ...frame });
       },
       close: () => undefined,
@@ -81,7 +85,7 @@ export function topScreenLines(frame: TopFrame, color: ChalkInstance, size: { wi
   head.push(color.bold(fit(`cdcpipe top ${frame.stream} · ${frame.streamMode === 'ON_DEMAND' ? 'on-demand' : 'provisioned'} · ${frame.shardCount} open shard${frame.shardCount === 1 ? '' : 's'} · ${frame.at.slice(11, 19)} UTC · q to quit`)));
   head.push(
     fit(
-      `in ${formatNumber(t.recordsPerSec, 0)} records/s of ${formatNumber(t.capacityRecordsPerSec)} (${pct(t.recordsUtilization)}) · ${kib(t.bytesPerSec)} KiB/s of ${mibCap(t.capacityBytesPerSec)} (${pct(t.bytesUtilization)}) · headroom ${pct(frame.headroom.stream)}${frame.headroom.hottestShard !== undefined ? `, ${pct(frame.headroom.hottestShard)} on the hottest shard` : ''}`,
+      `in ${formatNumber(t.recordsPerSec, 0)} records/s of ${formatNumber(t.capacityRecordsPerSec)} (${pct(t.recordsUtilization)}) · ${kib(t.bytesPerSec)} KiB/s of ${mibCap(t.capacityBytesPerSec)} (${pct(t.bytesUtilization)}) · headroom ${pct(frame.headroom.stream)}${frame.headroom.hottestShard !== undefined ? ` (hottest shard ${pct(frame.headroom.hottestShard)})` : ''}`,
     ),
   );
   const hot = frame.hottest ? `hottest ${frame.hottest.shardId}: ${pct(frame.hottest.utilization)} of its write limit, ${pct(frame.hottest.trafficShare)} of the traffic` : 'hottest shard: unknown (no per-shard figures)';
@@ -100,11 +104,12 @@ export function topScreenLines(frame: TopFrame, color: ChalkInstance, size: { wi
       ),
     );
   }
+  // Advice and notes wrap (a cut command could not be copied); the command itself stays on one line.
   for (const a of frame.advice) {
-    tail.push(color.yellow(fit(a.text)));
-    if (a.command) tail.push(color.cyan(fit(`  ${a.command}`)));
+    tail.push(color.yellow(wrapText(a.text, width, '  ')));
+    if (a.command) tail.push(color.cyan(`  ${a.command}`));
   }
-  for (const note of frame.notes) tail.push(color.dim(fit(`note: ${note}`)));
+  for (const note of frame.notes) tail.push(color.dim(wrapText(`note: ${note}`, width, '  ')));
 
   const tailLines = tail.join('\n').split('\n');
   const room = Math.max(1, height - head.length - tailLines.length - 4);
@@ -146,15 +151,15 @@ function busiest(shards: readonly TopShardRow[], room: number): TopShardRow[] {
 function sourceText(frame: TopFrame): string {
   const s = frame.source;
   if (s.kind === 'sample') {
-    const over = `counted over the last ${Math.round(s.spanMs / 1000)} s`;
+    const over = `last ${Math.round(s.spanMs / 1000)} s`;
     return s.via === 'efo'
-      ? `--sample through enhanced fan-out consumer '${s.consumer}' (its own 2 MiB/s per shard), from LATEST, ${over}`
-      : `--sample: GetRecords from LATEST, 1 call/s per shard, ${over}; this uses read capacity shared with the polling consumers`;
+      ? `sampled through EFO consumer '${s.consumer}' from LATEST, ${over}`
+      : `sampled (GetRecords from LATEST, 1/s per shard), ${over}; uses read capacity shared with polling consumers`;
   }
   const at = s.datapointAt ? `, minute of ${s.datapointAt.slice(11, 16)} UTC` : ', no datapoint yet';
   return s.level === 'shard'
-    ? `CloudWatch shard-level IncomingRecords/IncomingBytes${at}`
-    : `CloudWatch stream-level only (shard-level metrics are off: no per-shard rows${at}); --sample counts each shard`;
+    ? `CloudWatch shard-level metrics${at}`
+    : `CloudWatch stream-level only: shard-level metrics are off${at}; --sample counts each shard`;
 }
 
 /** At most `width` visible columns, with `…` where it was cut. Text with colour codes is not cut (it is built to fit). */

@@ -24,6 +24,9 @@ const LAG_REFRESH_MS = 30_000;
 /** New shards (a reshard while top runs) are picked up this often. */
 const SHARD_LIST_REFRESH_MS = 30_000;
 
+const POLLING_WARNING =
+  '--sample reads every shard with GetRecords (1 call/s per shard): that uses read capacity (5 calls/s, 2 MiB/s per shard) shared with the polling consumers; --efo <name> reads through an enhanced fan-out consumer instead';
+
 export interface TopOptions {
   stream: string;
   intervalMs: number;
@@ -63,9 +66,6 @@ export async function runTop(opts: TopOptions, clients: TopClients, host: Host, 
   if (sampler) {
     await sampler.open((id) => all.some((s) => s.shardId === id && !s.open));
     sampler.follow(open.map((s) => s.shardId), 'LATEST');
-    if (!opts.sample!.efoConsumer) {
-      staticNotes.push(`--sample reads every shard with GetRecords (1 call/s per shard): that uses the read capacity (5 calls/s, 2 MiB/s per shard) shared with the polling consumers; --efo <name> reads through an enhanced fan-out consumer instead`);
-    }
   } else if (!shardLevel.rates) {
     staticNotes.push('shard-level metrics are off for this stream (EnableEnhancedMonitoring IncomingBytes IncomingRecords): showing stream-level totals only; --sample counts each shard and key by reading the stream');
   }
@@ -97,7 +97,8 @@ export async function runTop(opts: TopOptions, clients: TopClients, host: Host, 
         const merged = mergeBuckets(buckets);
         input.shardRates = merged.rates;
         input.keys = merged.keys;
-        input.source = { kind: 'sample', via: opts.sample!.efoConsumer ? 'efo' : 'polling', ...(opts.sample!.efoConsumer ? { consumer: opts.sample!.efoConsumer } : {}), spanMs: merged.spanMs };
+        const efo = opts.sample!.efoConsumer;
+        input.source = efo ? { kind: 'sample', via: 'efo', consumer: efo, spanMs: merged.spanMs } : { kind: 'sample', via: 'polling', spanMs: merged.spanMs, warning: POLLING_WARNING };
       } else {
         if (cw.shardRates) input.shardRates = cw.shardRates;
         if (cw.streamRate) input.streamRate = cw.streamRate;
@@ -143,7 +144,8 @@ class CloudWatchCache {
       series = (await getMetricSeries(cloudwatch, specs, { startMs: nowMs - 10 * 60_000, endMs: nowMs, periodS: 60 })).series;
     } catch (err) {
       if (!this.sideOnly && first) throw err;
-      this.last = { ...this.last, note: `could not read CloudWatch${this.sideOnly ? ' (throttled writes)' : ''}: ${(err as Error).message}` };
+      const e = err as Error;
+      this.last = { ...this.last, note: `${this.sideOnly ? 'throttled writes unknown: ' : ''}CloudWatch GetMetricData failed (${e.name}: ${e.message.slice(0, 80)})` };
       return this.last;
     }
     // A datapoint stamped T covers T .. T+60 s: the newest one whose minute has ended.

@@ -14,6 +14,7 @@ import { columns, TmuxTerminal } from '../helpers/tmux.js';
 
 let client: KinesisClient;
 const endpoint = () => inject('kinesisEndpoint');
+type Frame = TopFrame & { schemaVersion: number };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(() => {
@@ -22,7 +23,7 @@ beforeAll(() => {
 afterAll(() => client?.destroy());
 
 /** Runs `top` while writing `batch()` every 250 ms; the frames it printed. */
-async function topUnderLoad(args: string[], batch: () => TestRecord[]): Promise<{ frames: TopFrame[]; result: CliResult }> {
+async function topUnderLoad(args: string[], batch: () => TestRecord[]): Promise<{ frames: Frame[]; result: CliResult }> {
   let done = false;
   const run = runCli(['top', ...args, '--json'], { endpoint: endpoint(), timeoutMs: 90_000 }).finally(() => (done = true));
   const writer = (async () => {
@@ -35,7 +36,7 @@ async function topUnderLoad(args: string[], batch: () => TestRecord[]): Promise<
   const result = await run;
   await writer;
   expect(result.code, result.stderr).toBe(0);
-  return { frames: result.stdout.trim().split('\n').map((l) => JSON.parse(l) as TopFrame), result };
+  return { frames: result.stdout.trim().split('\n').map((l) => JSON.parse(l) as Frame), result };
 }
 
 const shardOfKey = async (stream: string, key: string) => {
@@ -63,7 +64,7 @@ describe('top --sample', () => {
     expect(advice[0]).toMatchObject({ kind: 'hot-key', partitionKey: 'customer-42' });
     expect(advice[0]!.command).toBeUndefined();
     expect(advice[0]!.text).toMatch(/no split can spread it: change the partition key/);
-    expect(last.notes.join('\n')).toMatch(/read capacity .* shared with the polling consumers/);
+    expect(last.source).toMatchObject({ warning: expect.stringMatching(/read capacity .* shared with the polling consumers/) });
   }, 120_000);
 
   it('a hot shard with many keys in one hash range: the suggested split leaves two children within 10 points of each other', async () => {
@@ -108,7 +109,7 @@ describe('top in a real terminal', () => {
     const lines = await term.waitFor(session, /shardId-000000000002/);
     expect(lines[0]).toMatch(new RegExp(`^cdcpipe top ${stream} · provisioned · 3 open shards`));
     expect(lines.join('\n')).toMatch(/headroom/);
-    expect(lines.join('\n')).toMatch(/figures: --sample: GetRecords from LATEST/);
+    expect(lines.join('\n')).toMatch(/figures: sampled \(GetRecords from LATEST, 1\/s per shard\), last \d+ s; uses read capacity shared with polling consumers/);
     for (const id of ['shardId-000000000000', 'shardId-000000000001', 'shardId-000000000002']) expect(lines.filter((l) => l.includes(id))).toHaveLength(1);
     expect(Math.max(...lines.map(columns))).toBeLessThanOrEqual(100);
     term.tmux('send-keys', '-t', session, 'q');
