@@ -112,8 +112,8 @@ export async function runTop(opts: TopOptions, clients: TopClients, host: Host, 
       frames++;
     }
   } finally {
+    // A lag or CloudWatch read still running is left to end on its own (its errors are caught): q must not wait for it.
     await sampler?.close();
-    await lag?.settle();
   }
   return { frames };
 }
@@ -130,9 +130,19 @@ class CloudWatchCache {
     private readonly sideOnly: boolean,
   ) {}
 
+  private pending?: Promise<unknown>;
+
+  /** With --sample the read runs in the background (a frame shows the figures of the last one that ended); else the frame waits for it. */
   async read(cloudwatch: Parameters<typeof getMetricSeries>[0], open: readonly ShardRange[], nowMs: number, first: boolean): Promise<typeof this.last> {
-    if (nowMs - this.readAt < CLOUDWATCH_REFRESH_MS) return this.last;
+    if (nowMs - this.readAt < CLOUDWATCH_REFRESH_MS || this.pending) return this.last;
     this.readAt = nowMs;
+    const work = this.fetch(cloudwatch, open, nowMs, first);
+    if (!this.sideOnly) return work;
+    this.pending = work.finally(() => (this.pending = undefined));
+    return this.last;
+  }
+
+  private async fetch(cloudwatch: Parameters<typeof getMetricSeries>[0], open: readonly ShardRange[], nowMs: number, first: boolean): Promise<typeof this.last> {
     const perShard = (metric: string, prefix: string): MetricSpec[] =>
       open.map((s, i) => ({ id: `${prefix}${i}`, namespace: 'AWS/Kinesis', metricName: metric, dimensions: { StreamName: this.stream, ShardId: s.shardId }, stat: 'Sum' }));
     const streamLevel = (metric: string, id: string): MetricSpec => ({ id, namespace: 'AWS/Kinesis', metricName: metric, dimensions: { StreamName: this.stream }, stat: 'Sum' });
@@ -204,10 +214,6 @@ class LagCache {
     if (this.error) notes.push(`consumer lag: ${this.error}`);
     else if (!this.value) notes.push('consumer lag: reading…');
     return this.value;
-  }
-
-  async settle(): Promise<void> {
-    await this.refreshing;
   }
 }
 
