@@ -16,8 +16,8 @@ import type { ReaderStats } from './stream-reader.js';
 
 /** One GetRecords call a second per shard: top leaves four of the shard's five to the consumers. */
 export const SAMPLE_CALL_INTERVAL_MS = 1000;
-/** GetRecords calls in flight at once: enough for 100 shards at one call a second each. */
-const SAMPLE_CONCURRENCY = 32;
+/** GetRecords calls in flight at once: one per shard up to 128 shards, so a slow answer on one shard does not delay the others' once-a-second call. */
+const SAMPLE_CONCURRENCY = 128;
 
 /** Counts since the last take(), per shard, per partition key. */
 export interface SampleBucket {

@@ -91,7 +91,8 @@ export function topScreenLines(frame: TopFrame, color: ChalkInstance, size: { wi
   const hot = frame.hottest ? `hottest ${frame.hottest.shardId}: ${pct(frame.hottest.utilization)} of its write limit, ${pct(frame.hottest.trafficShare)} of the traffic` : 'hottest shard: unknown (no per-shard figures)';
   const throttled = frame.throttledWrites ? ` · throttled writes ${formatNumber(frame.throttledWrites.total)} in the last minute` : '';
   head.push(fit(`${hot}${throttled}`));
-  head.push(color.dim(fit(`figures: ${sourceText(frame)}`)));
+  // Where the figures come from (and the read-capacity warning) wraps rather than being cut.
+  head.push(...color.dim(wrapText(`figures: ${sourceText(frame)}`, width, '  ')).split('\n'));
 
   const tail: string[] = [];
   if (frame.topKeys.length) {

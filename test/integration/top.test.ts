@@ -109,7 +109,7 @@ describe('top in a real terminal', () => {
     const lines = await term.waitFor(session, /shardId-000000000002/);
     expect(lines[0]).toMatch(new RegExp(`^cdcpipe top ${stream} · provisioned · 3 open shards`));
     expect(lines.join('\n')).toMatch(/headroom/);
-    expect(lines.join('\n')).toMatch(/figures: sampled \(GetRecords from LATEST, 1\/s per shard\), last \d+ s; uses read capacity shared with polling consumers/);
+    expect(lines.join(' ')).toMatch(/figures: sampled \(GetRecords from LATEST, 1\/s per shard\), last \d+ s; uses read capacity shared with\s+polling consumers/);
     for (const id of ['shardId-000000000000', 'shardId-000000000001', 'shardId-000000000002']) expect(lines.filter((l) => l.includes(id))).toHaveLength(1);
     expect(Math.max(...lines.map(columns))).toBeLessThanOrEqual(100);
     term.tmux('send-keys', '-t', session, 'q');
