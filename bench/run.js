@@ -8,6 +8,7 @@
 //   (d) lag / reshard   bench/scale.js             AWS calls and wall time on 1,000 / 10,000 simulated shards (mocked SDK)
 //       doctor          bench/doctor.js            the same for doctor's stream and consumers stages
 //   (e) provision       bench/provision-converge.js mutating calls on a re-run (mocked SDK)
+//   (f) top CPU         bench/top.js               share of a core of top --sample on 100 shards at 5,000 records/s vs a bare GetRecords loop
 //
 //   node bench/run.js [--only a,b,c,d,e] [--tail-records 20000] [--tail-rounds 5] [--startup-runs 9]
 // Not part of `npm test`: the figures depend on the machine; docs/performance.md records the latest run.
@@ -24,7 +25,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const { values } = parseArgs({
   options: {
-    only: { type: 'string', default: 'a,b,c,d,e' },
+    only: { type: 'string', default: 'a,b,c,d,e,f' },
     // The tail issue states its target at 20,000 records; the ratio moves with the count (fixed start-up vs per record).
     'tail-records': { type: 'string', default: '20000' },
     'tail-rounds': { type: 'string', default: '5' },
@@ -78,14 +79,20 @@ function startupCpu(runs) {
 }
 
 function runTailCpu(records, rounds) {
+  return runJsonBench('tail-cpu.js', ['--records', String(records), '--rounds', String(rounds), '--shards', '2', '--json']);
+}
+
+/** A benchmark script run as its own process, printing one JSON result (and exiting 1 when it misses its target). */
+function runJsonBench(script, args) {
+  const tag = script.replace(/\.js$/, '');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`${HERE}tail-cpu.js`, '--records', String(records), '--rounds', String(rounds), '--shards', '2', '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    const child = spawn(process.execPath, [`${HERE}${script}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => {
       stderr += d;
-      process.stderr.write(`  [tail-cpu] ${d}`);
+      process.stderr.write(`  [${tag}] ${d}`);
     });
     child.once('error', reject);
     // tail-cpu.js exits 1 when the target is missed: the figures are still wanted.
@@ -93,7 +100,7 @@ function runTailCpu(records, rounds) {
       try {
         resolve(JSON.parse(stdout));
       } catch {
-        reject(new Error(`bench/tail-cpu.js exited ${code} without a result: ${stderr.slice(-2000)}`));
+        reject(new Error(`bench/${script} exited ${code} without a result: ${stderr.slice(-2000)}`));
       }
     });
   });
@@ -137,6 +144,15 @@ if (parts.has('e')) {
   step('(e) provision converge');
   const { benchProvisionConverge } = await import('./provision-converge.js');
   results.figures.provisionConverge = await benchProvisionConverge();
+}
+if (parts.has('f')) {
+  step('(f) top --sample CPU (kinesis-local, 100 shards)');
+  try {
+    results.figures.topCpu = await runJsonBench('top.js', ['--json']);
+  } catch (err) {
+    process.stderr.write(`(f) failed: ${err.message}\n`);
+    results.figures.topCpu = { error: err.message };
+  }
 }
 results.machine.loadAverageAtEnd = os.loadavg().map((x) => +x.toFixed(2));
 results.totalSeconds = +((performance.now() - started) / 1000).toFixed(1);
@@ -214,6 +230,11 @@ if (f.provisionConverge) {
   const p = f.provisionConverge;
   rows.push(['(e) provision re-run: mutating calls', String(p.reRun.mutatingCalls), `first run: ${p.firstRun.mutatingCalls}`, '', '0', met(p.pass)]);
 }
+if (f.topCpu && !f.topCpu.error) {
+  const t = f.topCpu;
+  const pctOf = (x) => `${(x * 100).toFixed(1)} % of a core`;
+  rows.push([`(f) top --sample, ${t.shards} shards, ${t.writtenRecordsPerSecond.toLocaleString('en-US')} records/s written`, pctOf(t.top.coreShare), `bare GetRecords loop: ${pctOf(t.bareGetRecordsLoop.coreShare)}`, `${t.ratio.toFixed(2)}×`, `≤ ${t.target * 100} %`, met(t.pass)]);
+}
 
 const head = ['figure', 'cdcpipe', 'baseline (same run)', 'ratio', 'target', ''];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -228,7 +249,7 @@ results.table = { head, rows };
 
 const out = `${HERE}results.json`;
 // Keep parts that were not re-run (--only) from the previous results.
-if (parts.size < 5) {
+if (parts.size < 6) {
   try {
     const prev = JSON.parse(readFileSync(out, 'utf8'));
     results.figures = { ...prev.figures, ...results.figures };

@@ -31,6 +31,8 @@ export interface PollingSettings {
   idlePollMs: number;
   /** Let the SDK deserialize GetRecords records too (for comparison and as a way out). */
   sdkDeserializer: boolean;
+  /** Time between two calls on one shard when records came back (default and minimum: 200 ms, the 5 calls/s limit). */
+  callIntervalMs?: number;
 }
 
 export class PollingReader implements ShardSource {
@@ -55,7 +57,7 @@ export class PollingReader implements ShardSource {
       try {
         if (signal.aborted) break;
         const calledAt = ctx.now();
-        nextCallAt = calledAt + MIN_CALL_INTERVAL_MS;
+        nextCallAt = calledAt + Math.max(MIN_CALL_INTERVAL_MS, this.settings.callIntervalMs ?? 0);
         let res;
         try {
           iterator ??= await this.shardIterator(cursor);

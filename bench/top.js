@@ -1,0 +1,185 @@
+// CPU of `cdcpipe top --sample` (issue 18, "Speed"): on a 100-shard stream carrying 5,000 records/s, top at
+// 1 s intervals must use at most 15 % of one core. Measured as CPU seconds (user + sys, start-up included)
+// over wall seconds of `node bin/cdcpipe.js top <s> --sample --interval 1s --count <n> --json`, beside a bare
+// AWS SDK loop making the same 1 GetRecords a second per shard from LATEST for the same time, both fresh
+// processes against the same kinesis-local, alternated, while this process writes the load.
+//
+//   npm run build && node bench/top.js [--shards 100] [--rate 5000] [--seconds 20] [--rounds 2] [--json]
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const TARGET_CORE_SHARE = 0.15;
+const CREDENTIALS = { accessKeyId: 'AKIDLOCALBENCH', secretAccessKey: 'local-bench-secret-not-real' };
+const REGION = 'us-east-1';
+
+const { values } = parseArgs({
+  options: {
+    bare: { type: 'string' }, // internal: the bare loop against this endpoint (with --stream, --seconds)
+    stream: { type: 'string' },
+    shards: { type: 'string', default: '100' },
+    rate: { type: 'string', default: '5000' },
+    seconds: { type: 'string', default: '20' },
+    rounds: { type: 'string', default: '2' },
+    json: { type: 'boolean', default: false },
+  },
+});
+
+async function kinesis(endpoint) {
+  const K = await import('@aws-sdk/client-kinesis');
+  const { NodeHttpHandler } = await import('@smithy/node-http-handler');
+  return { K, client: new K.KinesisClient({ endpoint, region: REGION, credentials: CREDENTIALS, requestHandler: new NodeHttpHandler() }) };
+}
+
+/** The baseline: every shard from LATEST, one GetRecords a second each, counting records and bytes; nothing else. */
+async function bareLoop(endpoint, stream, seconds) {
+  const { K, client } = await kinesis(endpoint);
+  const shards = [];
+  let token;
+  do {
+    const res = await client.send(new K.ListShardsCommand(token ? { NextToken: token } : { StreamName: stream }));
+    shards.push(...(res.Shards ?? []));
+    token = res.NextToken;
+  } while (token);
+  const deadline = Date.now() + seconds * 1000;
+  let records = 0;
+  let bytes = 0;
+  await Promise.all(
+    shards.map(async (shard) => {
+      let iterator = (await client.send(new K.GetShardIteratorCommand({ StreamName: stream, ShardId: shard.ShardId, ShardIteratorType: 'LATEST' }))).ShardIterator;
+      while (iterator && Date.now() < deadline) {
+        const calledAt = Date.now();
+        const res = await client.send(new K.GetRecordsCommand({ ShardIterator: iterator }));
+        for (const r of res.Records ?? []) {
+          records++;
+          bytes += (r.Data?.length ?? 0) + (r.PartitionKey?.length ?? 0);
+        }
+        iterator = res.NextShardIterator;
+        await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (Date.now() - calledAt))));
+      }
+    }),
+  );
+  client.destroy();
+  process.stderr.write(`bare loop: ${records} records, ${(bytes / 1024 / 1024).toFixed(1)} MiB\n`);
+}
+
+/** Writes `rate` records a second in PutRecords of 500 until `stop()`; resolves with what it wrote. */
+function writeLoad(K, client, stream, rate) {
+  let stopped = false;
+  let written = 0;
+  const started = Date.now();
+  const data = Buffer.from(JSON.stringify({ op: 'update', table: 'orders', pad: 'x'.repeat(160) }));
+  const loop = async (worker, workers) => {
+    for (let batch = worker; !stopped; batch += workers) {
+      const due = started + (batch * 500 * 1000) / rate;
+      await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now())));
+      const Records = Array.from({ length: 500 }, (_, i) => ({ PartitionKey: `order-${(batch * 500 + i) % 20_000}`, Data: data }));
+      const res = await client.send(new K.PutRecordsCommand({ StreamName: stream, Records }));
+      written += 500 - (res.FailedRecordCount ?? 0);
+    }
+  };
+  const workers = 4;
+  const done = Promise.all(Array.from({ length: workers }, (_, w) => loop(w, workers)));
+  return {
+    stop: async () => {
+      stopped = true;
+      await done;
+      return { written, recordsPerSecond: written / ((Date.now() - started) / 1000) };
+    },
+  };
+}
+
+/** `node --import <cpu preload> ...args`, stdout to `stdoutFile`; its CPU seconds and wall seconds. */
+async function measure(args, env, dir, label, stdoutFile) {
+  const out = join(dir, `${label}-${Date.now()}.cpu`);
+  const fd = openSync(stdoutFile ?? '/dev/null', 'w');
+  const started = performance.now();
+  await new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', pathToFileURL(join(dir, 'cpu-preload.mjs')).href, ...args], { cwd: ROOT, env: { ...process.env, ...env, CDCPIPE_BENCH_CPU_FILE: out }, stdio: ['ignore', fd, 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.once('error', reject);
+    child.once('close', (c) => (c === 0 ? resolve() : reject(new Error(`${label} exited ${c}: ${stderr.slice(-2000)}`))));
+  });
+  closeSync(fd);
+  const wallS = (performance.now() - started) / 1000;
+  const { user, system } = JSON.parse(readFileSync(out, 'utf8'));
+  return { cpuS: (user + system) / 1e6, wallS };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main() {
+  if (values.bare) return bareLoop(values.bare, values.stream, Number(values.seconds));
+  const shardCount = Number(values.shards);
+  const rate = Number(values.rate);
+  const seconds = Number(values.seconds);
+  const rounds = Number(values.rounds);
+  const { startKinesisLocal } = await import(pathToFileURL(join(ROOT, 'dist/local/kinesis-local.js')).href);
+  const server = await startKinesisLocal();
+  const dir = mkdtempSync(join(tmpdir(), 'cdcpipe-top-cpu-'));
+  writeFileSync(join(dir, 'cpu-preload.mjs'), "import { writeFileSync } from 'node:fs';\nprocess.once('exit', () => writeFileSync(process.env.CDCPIPE_BENCH_CPU_FILE, JSON.stringify(process.cpuUsage())));\n");
+  const { K, client } = await kinesis(server.endpoint);
+  const stream = `bench-top-${Date.now()}`;
+  try {
+    await client.send(new K.CreateStreamCommand({ StreamName: stream, ShardCount: shardCount }));
+    for (;;) {
+      const s = await client.send(new K.DescribeStreamSummaryCommand({ StreamName: stream }));
+      if (s.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const env = { AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey, AWS_REGION: REGION, AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' };
+    const topArgs = ['bin/cdcpipe.js', '--endpoint-url', server.endpoint, 'top', stream, '--sample', '--interval', '1s', '--count', String(seconds), '--json', '-q'];
+    const bareArgs = [fileURLToPath(import.meta.url), '--bare', server.endpoint, '--stream', stream, '--seconds', String(seconds)];
+    const load = writeLoad(K, client, stream, rate);
+    await new Promise((r) => setTimeout(r, 3000));
+    const top = [];
+    const bare = [];
+    let seenRecordsPerSecond = 0;
+    for (let r = 0; r < rounds; r++) {
+      bare.push(await measure(bareArgs, env, dir, 'bare'));
+      const frames = join(dir, `top-${r}.ndjson`);
+      top.push(await measure(topArgs, env, dir, 'top', frames));
+      const last = readFileSync(frames, 'utf8').trim().split('\n').at(-1);
+      seenRecordsPerSecond = last ? JSON.parse(last).totals.recordsPerSec : 0;
+      const share = (m) => `${((100 * m.cpuS) / m.wallS).toFixed(1)} %`;
+      process.stderr.write(`round ${r + 1}: bare ${share(bare.at(-1))} of a core, top ${share(top.at(-1))} (top saw ${Math.round(seenRecordsPerSecond)} records/s)\n`);
+    }
+    const written = await load.stop();
+    const topShare = median(top.map((m) => m.cpuS / m.wallS));
+    const bareShare = median(bare.map((m) => m.cpuS / m.wallS));
+    const result = {
+      shards: shardCount,
+      targetRecordsPerSecond: rate,
+      writtenRecordsPerSecond: Math.round(written.recordsPerSecond),
+      topSawRecordsPerSecond: Math.round(seenRecordsPerSecond),
+      seconds,
+      rounds,
+      top: { coreShare: +topShare.toFixed(3), cpuSeconds: +median(top.map((m) => m.cpuS)).toFixed(2), wallSeconds: +median(top.map((m) => m.wallS)).toFixed(1) },
+      bareGetRecordsLoop: { coreShare: +bareShare.toFixed(3), cpuSeconds: +median(bare.map((m) => m.cpuS)).toFixed(2), wallSeconds: +median(bare.map((m) => m.wallS)).toFixed(1) },
+      ratio: +(topShare / bareShare).toFixed(2),
+      target: TARGET_CORE_SHARE,
+      pass: topShare <= TARGET_CORE_SHARE,
+    };
+    if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    else {
+      process.stdout.write(
+        `top --sample, ${shardCount} shards, ${result.writtenRecordsPerSecond} records/s written (top saw ${result.topSawRecordsPerSecond}), median of ${rounds} × ${seconds} s:\n` +
+          `  top                ${(topShare * 100).toFixed(1)} % of one core (${result.top.cpuSeconds} CPU s over ${result.top.wallSeconds} s)\n` +
+          `  bare GetRecords    ${(bareShare * 100).toFixed(1)} % of one core (${result.bareGetRecordsLoop.cpuSeconds} CPU s over ${result.bareGetRecordsLoop.wallSeconds} s)\n` +
+          `  target             ≤ ${TARGET_CORE_SHARE * 100} % ${result.pass ? 'PASS' : 'FAIL'}\n`,
+      );
+    }
+    if (!result.pass) process.exitCode = 1;
+  } finally {
+    client.destroy();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
