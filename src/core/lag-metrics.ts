@@ -1,8 +1,9 @@
 /**
- * The CloudWatch metrics lag reads, as data: the consumer's lag metric (EFO MillisBehindLatest or the
- * stream's iterator age), incoming records and throttling, and the DMS and Firehose stages. The query
+ * The CloudWatch metrics lag reads, as data: the consumer's lag metric (its own, or the stream's iterator
+ * age), incoming records and throttling, and the DMS and Firehose stages. The query
  * ids are what the report builder looks the series up by.
  */
+import { consumerLagMetric, type ConsumerRef } from './consumer-metrics.js';
 import type { MetricSpec } from './metric-spec.js';
 
 const KINESIS = 'AWS/Kinesis';
@@ -44,18 +45,14 @@ export function commonStreamSpecs(stream: string): MetricSpec[] {
   ];
 }
 
-/** An enhanced fan-out consumer: SubscribeToShardEvent.MillisBehindLatest by StreamName + ConsumerName. */
-export function efoMetricSpecs(stream: string, consumer: string): MetricSpec[] {
-  return [
-    {
-      id: 'efoBehind',
-      namespace: KINESIS,
-      metricName: 'SubscribeToShardEvent.MillisBehindLatest',
-      dimensions: { StreamName: stream, ConsumerName: consumer },
-      stat: 'Maximum',
-    },
-    ...commonStreamSpecs(stream),
-  ];
+/**
+ * A consumer read through its own lag metric (an EFO consumer, a Lambda, a Flink app, a Firehose reading
+ * the stream; src/core/consumer-metrics.ts has where each publishes), beside the stream's incoming
+ * records and throttling.
+ */
+export function consumerMetricSpecs(stream: string, consumer: ConsumerRef): MetricSpec[] {
+  const m = consumerLagMetric(consumer, stream);
+  return [{ id: 'consumerBehind', namespace: m.namespace, metricName: m.metricName, dimensions: m.dimensions, stat: m.stat }, ...commonStreamSpecs(stream)];
 }
 
 export function firehoseMetricSpecs(deliveryStream: string): MetricSpec[] {

@@ -1,0 +1,98 @@
+/**
+ * Issue 15, item 4: the idle-consumer and lag alarms of a named consumer, and lag's consumer sources
+ * read through each kind's own lag metric. Pure: the definitions and the report from given series.
+ */
+import { describe, expect, it } from 'vitest';
+import { alarmDefinitions } from '../../src/core/lag-alarms.js';
+import { consumerNameProblem, type ConsumerRef } from '../../src/core/consumer-metrics.js';
+import { consumerMetricSpecs } from '../../src/core/lag-metrics.js';
+import { buildLagReport, evaluateMetricSource } from '../../src/core/lag-report.js';
+
+const MIN = 60_000;
+const NOW = Date.parse('2026-11-27T10:00:00Z');
+
+describe('lag --alarm on a named consumer', () => {
+  const cases: [ConsumerRef, string, string, Record<string, string>, string, string][] = [
+    [{ kind: 'kcl', name: 'orders-indexer' }, 'orders-indexer', 'MillisBehindLatest', { Operation: 'ApplicationTracker' }, 'MillisBehindLatest', 'SampleCount'],
+    [{ kind: 'lambda', name: 'orders-fn' }, 'AWS/Lambda', 'IteratorAge', { FunctionName: 'orders-fn' }, 'IteratorAge', 'SampleCount'],
+    [{ kind: 'flink', name: 'orders-app' }, 'AWS/KinesisAnalytics', 'millisBehindLatest', { Application: 'orders-app', Flow: 'Input', Id: 'orders' }, 'millisBehindLatest', 'SampleCount'],
+    [{ kind: 'firehose', name: 'orders-to-s3' }, 'AWS/Firehose', 'KinesisMillisBehindLatest', { DeliveryStreamName: 'orders-to-s3' }, 'DataReadFromKinesisStream.Records', 'Sum'],
+    [{ kind: 'efo', name: 'search-sync' }, 'AWS/Kinesis', 'SubscribeToShardEvent.MillisBehindLatest', { StreamName: 'orders', ConsumerName: 'search-sync' }, 'SubscribeToShardEvent.Success', 'Sum'],
+  ];
+  const dims = (d: Record<string, string>) => Object.entries(d).map(([Name, Value]) => ({ Name, Value }));
+
+  it.each(cases)('%o: the lag alarm reads its own metric, the idle alarm its reads; no stream-wide GetRecords.Success', (consumer, namespace, metric, dimensions, reads, readStat) => {
+    const defs = alarmDefinitions({ stream: 'orders', thresholdMs: 90_000, consumer });
+    expect(defs.map((d) => d.AlarmName)).toEqual([
+      `cdcpipe-orders-lag-${consumer.kind}-${consumer.name}-iterator-age`,
+      `cdcpipe-orders-lag-${consumer.kind}-${consumer.name}-idle-consumer`,
+      'cdcpipe-orders-lag-write-throttled',
+    ]);
+    const [age, idle] = defs;
+    expect(age).toMatchObject({ Namespace: namespace, MetricName: metric, Dimensions: dims(dimensions), Statistic: 'Maximum', Threshold: 90_000 });
+    expect(age!.AlarmDescription).toContain(consumer.name);
+    const read = idle!.Metrics!.find((m) => m.Id === 'reads')!.MetricStat!;
+    expect(read).toEqual({ Metric: { Namespace: namespace, MetricName: reads, Dimensions: dims(dimensions) }, Period: 60, Stat: readStat });
+    expect(JSON.stringify(defs)).not.toContain('GetRecords.Success');
+    expect(idle!.AlarmDescription).toContain(consumer.name);
+  });
+
+  it('without a consumer the idle alarm stays stream-wide, and its description says what it cannot see', () => {
+    const [age, idle] = alarmDefinitions({ stream: 'orders', thresholdMs: 90_000 });
+    expect(age!.AlarmDescription).toMatch(/every consumer application/);
+    expect(idle!.AlarmDescription).toMatch(/stream-wide/i);
+    expect(idle!.AlarmDescription).toMatch(/Firehose/);
+    expect(idle!.AlarmDescription).toMatch(/name a consumer/);
+  });
+
+  it('names AWS refuses are refused, naming what each kind accepts', () => {
+    expect(consumerNameProblem({ kind: 'lambda', name: 'arn:aws:lambda:us-east-1:123456789012:function:fn' })).toMatch(/Lambda function name \(not an ARN\)/);
+    expect(consumerNameProblem({ kind: 'kcl', name: 'ab' })).toMatch(/3–255/);
+    expect(consumerNameProblem({ kind: 'firehose', name: 'x'.repeat(65) })).toMatch(/1–64/);
+    expect(consumerNameProblem({ kind: 'flink', name: 'orders app' })).toMatch(/Flink application/);
+    expect(consumerNameProblem({ kind: 'efo', name: 'search-sync' })).toBeUndefined();
+  });
+});
+
+describe('lag --lambda / --flink / --firehose-source', () => {
+  const rules = { windowMs: 15 * MIN, thresholdMs: 5 * MIN };
+  const at = (min: number) => NOW - min * MIN;
+
+  it('asks GetMetricData for the consumer\'s own metric beside the stream\'s incoming records', () => {
+    const specs = consumerMetricSpecs('orders', { kind: 'lambda', name: 'orders-fn' });
+    expect(specs[0]).toEqual({ id: 'consumerBehind', namespace: 'AWS/Lambda', metricName: 'IteratorAge', dimensions: { FunctionName: 'orders-fn' }, stat: 'Maximum' });
+    expect(specs.map((s) => s.id)).toContain('incoming');
+  });
+
+  it('a Lambda behind the threshold is CRIT, named by its metric; the consumer stage comes from it', () => {
+    const series = new Map([
+      ['consumerBehind', { timestampsMs: [at(3), at(2), at(1)], values: [200_000, 310_000, 320_000] }],
+      ['incoming', { timestampsMs: [at(2)], values: [10] }],
+    ]);
+    const source = { kind: 'lambda' as const, consumer: 'orders-fn' };
+    const m = evaluateMetricSource(source, series, [], rules, NOW);
+    expect(m.aggregate).toMatchObject({ scope: 'consumer', status: 'CRIT', lagMs: 320_000, metric: 'Lambda orders-fn IteratorAge' });
+    const r = buildLagReport({ stream: 'orders', source, rules, extra: {}, series, notes: [], nowMs: NOW, ...m });
+    expect(r.source).toBe('lambda');
+    expect(r.consumer).toEqual({ kind: 'lambda', name: 'orders-fn' });
+    expect(r.stages.streamToConsumer).toEqual({ lagMs: 320_000, from: 'Lambda orders-fn IteratorAge' });
+  });
+
+  it('Flink\'s -1 (not reported yet) is no reading: records waiting 3 minutes with only -1 reported is STOPPED, never lag -1', () => {
+    const series = new Map([
+      ['consumerBehind', { timestampsMs: [at(2), at(1)], values: [-1, -1] }],
+      ['incoming', { timestampsMs: [at(3)], values: [10] }],
+    ]);
+    const m = evaluateMetricSource({ kind: 'flink', consumer: 'orders-app' }, series, [], rules, NOW);
+    expect(m.aggregate).toMatchObject({ status: 'STOPPED', lagMs: 3 * MIN, metric: 'Flink app orders-app millisBehindLatest' });
+  });
+
+  it('a Firehose source that stopped reading while records arrive is STOPPED', () => {
+    const series = new Map([
+      ['consumerBehind', { timestampsMs: [at(12), at(11)], values: [1000, 1500] }],
+      ['incoming', { timestampsMs: [at(10), at(5)], values: [5, 5] }],
+    ]);
+    const m = evaluateMetricSource({ kind: 'firehose', consumer: 'orders-to-s3' }, series, [], rules, NOW);
+    expect(m.aggregate).toMatchObject({ status: 'STOPPED', metric: 'Firehose orders-to-s3 KinesisMillisBehindLatest' });
+  });
+});
