@@ -6,6 +6,7 @@
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
+import { CONSUMER_KINDS, consumerNameProblem } from './consumer-metrics.js';
 import { FIREHOSE_BUFFER_SIZE_MIB_RANGE, MAX_RECORD_SIZE_KIB_RANGE, MAX_SHARDS_PER_UPDATE, RETENTION_DEFAULT_HOURS, RETENTION_MAX_HOURS } from './limits.js';
 
 /** Shard-level metrics EnableEnhancedMonitoring accepts (API EnableEnhancedMonitoring); ALL = every one of them. */
@@ -265,8 +266,27 @@ const firehoseSchema = z
     }
   });
 
+/** A lag alarm on one named consumer, on the metric its kind publishes (src/core/consumer-metrics.ts). */
+const consumerAlarmSchema = z
+  .strictObject({ kind: z.enum(CONSUMER_KINDS), name: z.string(), lagMs: z.number().int().positive() })
+  .superRefine((c, ctx) => {
+    const problem = consumerNameProblem(c);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['name'], message: problem });
+  });
+
 const alarmsSchema = z.strictObject({
   iteratorAgeMs: z.number().int().positive().optional(),
+  consumers: z
+    .array(consumerAlarmSchema)
+    .superRefine((list, ctx) => {
+      const seen = new Set<string>();
+      list.forEach((c, i) => {
+        const key = `${c.kind}:${c.name}`;
+        if (seen.has(key)) ctx.addIssue({ code: 'custom', path: [i], message: `${key} is listed twice` });
+        seen.add(key);
+      });
+    })
+    .optional(),
   writeThrottles: z.number().int().min(0).optional(),
   dmsLatencySeconds: positive().optional(),
   firehoseFreshnessSeconds: positive().optional(),
@@ -286,6 +306,12 @@ export const pipelineSchema = z
     if (p.alarms?.dmsLatencySeconds !== undefined && !p.dms) {
       ctx.addIssue({ code: 'custom', path: ['alarms', 'dmsLatencySeconds'], message: 'needs a dms section' });
     }
+    // CloudWatch alarm names are at most 255 characters (API PutMetricAlarm): cdcpipe-<stream>-consumer-<kind>-<name>-lag.
+    p.alarms?.consumers?.forEach((c, i) => {
+      if (`cdcpipe-${p.stream.name}-consumer-${c.kind}-${c.name}-lag`.length > 255) {
+        ctx.addIssue({ code: 'custom', path: ['alarms', 'consumers', i, 'name'], message: 'too long: the alarm name cdcpipe-<stream>-consumer-<kind>-<name>-lag would pass the 255 characters CloudWatch accepts' });
+      }
+    });
     if (p.alarms?.firehoseFreshnessSeconds !== undefined && !p.firehose) {
       ctx.addIssue({ code: 'custom', path: ['alarms', 'firehoseFreshnessSeconds'], message: 'needs a firehose section' });
     }

@@ -7,6 +7,9 @@ import { alarmDefinitions } from '../../src/core/lag-alarms.js';
 import { consumerNameProblem, type ConsumerRef } from '../../src/core/consumer-metrics.js';
 import { consumerMetricSpecs } from '../../src/core/lag-metrics.js';
 import { buildLagReport, evaluateMetricSource } from '../../src/core/lag-report.js';
+import { parsePipeline } from '../../src/core/pipeline-schema.js';
+import { desiredAlarms } from '../../src/core/provision/alarms.js';
+import { provisionTemplate as buildCloudFormation } from '../../src/services/provision.js';
 
 const MIN = 60_000;
 const NOW = Date.parse('2026-11-27T10:00:00Z');
@@ -94,5 +97,43 @@ describe('lag --lambda / --flink / --firehose-source', () => {
     ]);
     const m = evaluateMetricSource({ kind: 'firehose', consumer: 'orders-to-s3' }, series, [], rules, NOW);
     expect(m.aggregate).toMatchObject({ status: 'STOPPED', metric: 'Firehose orders-to-s3 KinesisMillisBehindLatest' });
+  });
+});
+
+describe('the pipeline file: alarms.consumers', () => {
+  const file = (alarms: string) => `stream: {name: orders, shards: 1}\nalarms: ${alarms}\n`;
+
+  it('each named consumer gets a lag alarm on its own metric', () => {
+    const cfg = parsePipeline(file('{consumers: [{kind: lambda, name: orders-fn, lagMs: 60000}, {kind: efo, name: search-sync, lagMs: 30000}]}'), 'f.yaml');
+    const alarms = desiredAlarms(cfg);
+    expect(alarms.map((a) => a.spec.AlarmName)).toEqual(['cdcpipe-orders-consumer-lambda-orders-fn-lag', 'cdcpipe-orders-consumer-efo-search-sync-lag']);
+    expect(alarms[0]!.spec).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'IteratorAge', Dimensions: [{ Name: 'FunctionName', Value: 'orders-fn' }], Statistic: 'Maximum', Threshold: 60_000, ComparisonOperator: 'GreaterThanThreshold' });
+    expect(alarms[1]!.spec).toMatchObject({ Namespace: 'AWS/Kinesis', MetricName: 'SubscribeToShardEvent.MillisBehindLatest', Dimensions: [{ Name: 'StreamName', Value: 'orders' }, { Name: 'ConsumerName', Value: 'search-sync' }], Threshold: 30_000 });
+    expect(alarms[0]!.spec.AlarmDescription).toContain('Lambda orders-fn IteratorAge');
+  });
+
+  it('the stream-wide iterator-age alarm says it is the max over every consumer, Firehose included', () => {
+    const [age] = desiredAlarms(parsePipeline(file('{iteratorAgeMs: 60000}'), 'f.yaml'));
+    expect(age!.spec.AlarmDescription).toMatch(/stream-wide/);
+    expect(age!.spec.AlarmDescription).toMatch(/Firehose/);
+    expect(age!.spec.AlarmDescription).toMatch(/alarms\.consumers/);
+  });
+
+  it.each([
+    ['an unknown kind', '{consumers: [{kind: kafka, name: x, lagMs: 1}]}', /alarms\.consumers\[0\]\.kind: expected kcl \| efo \| lambda \| flink \| firehose/],
+    ['a Lambda ARN for a name', '{consumers: [{kind: lambda, name: "arn:aws:lambda:us-east-1:123456789012:function:fn", lagMs: 1}]}', /alarms\.consumers\[0\]\.name: expected a Lambda function name \(not an ARN\)/],
+    ['no threshold', '{consumers: [{kind: lambda, name: fn}]}', /alarms\.consumers\[0\]\.lagMs/],
+    ['the same consumer twice', '{consumers: [{kind: lambda, name: fn, lagMs: 1}, {kind: lambda, name: fn, lagMs: 2}]}', /alarms\.consumers\[1\]: lambda:fn is listed twice/],
+  ])('%s is refused naming its path', (_what, alarms, message) => {
+    expect(() => parsePipeline(file(alarms), 'f.yaml')).toThrow(message);
+  });
+
+  it('the template puts the consumer alarm on the template\'s stream', () => {
+    const cfg = parsePipeline(file('{consumers: [{kind: flink, name: orders-app, lagMs: 60000}]}'), 'f.yaml');
+    const resources = buildCloudFormation(cfg).template.Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    expect(resources.AlarmConsumerLag1).toMatchObject({
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: { AlarmName: 'cdcpipe-orders-consumer-flink-orders-app-lag', MetricName: 'millisBehindLatest', Dimensions: [{ Name: 'Application', Value: 'orders-app' }, { Name: 'Flow', Value: 'Input' }, { Name: 'Id', Value: { Ref: 'Stream' } }] },
+    });
   });
 });
