@@ -77,3 +77,25 @@ export function dmsMetricSpecs(dims: DmsTaskDimensions): MetricSpec[] {
     { id: 'dmsTarget', namespace: 'AWS/DMS', metricName: 'CDCLatencyTarget', dimensions, stat: 'Maximum' },
   ];
 }
+
+/** What ListEventSourceMappings says of one mapping (Lambda API Reference, EventSourceMappingConfiguration). */
+export interface LambdaMapping {
+  UUID?: string;
+  FunctionArn?: string;
+  State?: string;
+}
+
+/**
+ * `--lambda`: IteratorAge is published by FunctionName, over every source the function reads, so say
+ * when none of the stream's mappings calls the function, or when the one that does is not Enabled.
+ * FunctionArn is `arn:…:function:<name>` or `…:function:<name>:<alias or version>`.
+ */
+export function lambdaMappingNote(mappings: readonly LambdaMapping[], fn: string, stream: string): string | undefined {
+  const mine = mappings.filter((m) => m.FunctionArn?.split(':')[6] === fn);
+  if (mine.length === 0) {
+    return `Lambda ${fn}: no event source mapping of stream ${stream} calls it (ListEventSourceMappings); its IteratorAge is that of its other sources, if any (a mapping on an enhanced fan-out consumer of the stream is not listed here)`;
+  }
+  const off = mine.filter((m) => m.State !== 'Enabled');
+  if (off.length === mine.length) return `Lambda ${fn}: its mapping of stream ${stream} is ${off.map((m) => `${m.State ?? 'in an unknown state'} (${m.UUID})`).join(', ')}, not Enabled`;
+  return undefined;
+}

@@ -10,12 +10,13 @@ import type { CloudWatchApi } from '../aws/api/cloudwatch.js';
 import type { DmsApi } from '../aws/api/dms.js';
 import type { DynamoDbApi } from '../aws/api/dynamodb.js';
 import type { KinesisApi } from '../aws/api/kinesis.js';
+import type { LambdaApi } from '../aws/api/lambda.js';
 import { probeShardLag } from '../aws/lag-probe.js';
 import { resolveDmsTask, scanLeaseTable } from '../aws/lag-sources.js';
 import { getMetricSeries } from '../aws/metrics.js';
 import { describeStream, listAllShards } from '../aws/shards.js';
 import { checkpointPositions, leasePositions, mapPositionsToShards, type ConsumerPosition, type LagReport, type LagSource, type ShardLagReport } from '../core/lag-model.js';
-import { consumerMetricSpecs, dmsMetricSpecs, firehoseMetricSpecs, hasPerShardIteratorAge, streamMetricSpecs } from '../core/lag-metrics.js';
+import { consumerMetricSpecs, dmsMetricSpecs, firehoseMetricSpecs, lambdaMappingNote, hasPerShardIteratorAge, streamMetricSpecs } from '../core/lag-metrics.js';
 import { buildLagReport, evaluateMetricSource, evaluatePositionShard, leaseSample, positionSample } from '../core/lag-report.js';
 import type { LagSample } from '../core/lag-status.js';
 import { mapLimit } from '../core/map-limit.js';
@@ -44,6 +45,7 @@ export interface LagClients {
   cloudwatchApi(): Promise<CloudWatchApi>;
   dmsApi(): Promise<DmsApi>;
   dynamodbApi(): Promise<DynamoDbApi>;
+  lambdaApi(): Promise<LambdaApi>;
 }
 
 /** Samples kept across --watch refreshes, by shard; pruned to the window. */
@@ -126,6 +128,7 @@ async function metricSpecs(opts: LagOptions, clients: LagClients, notes: string[
   const specs: MetricSpec[] = [];
   const s = opts.source;
   if (s.kind !== 'kcl' && s.kind !== 'checkpoint' && s.kind !== 'stream-metrics') specs.push(...consumerMetricSpecs(opts.stream, { kind: s.kind, name: s.consumer }));
+  if (s.kind === 'lambda') await checkLambdaMapping(opts.stream, s.consumer, clients, notes);
   let perShardIds: string[] = [];
   if (opts.source.kind === 'stream-metrics') {
     const kinesis = await clients.kinesisApi();
@@ -144,6 +147,17 @@ async function metricSpecs(opts: LagOptions, clients: LagClients, notes: string[
     if (opts.firehose) specs.push(...firehoseMetricSpecs(opts.firehose));
   }
   return { specs, perShardIds };
+}
+
+/** --lambda: the stream exists (exit 4 if not), and a mapping of it calls the function (a note if not; a failed listing is a note too). */
+async function checkLambdaMapping(stream: string, fn: string, clients: LagClients, notes: string[]): Promise<void> {
+  const summary = await describeStream(await clients.kinesisApi(), stream);
+  try {
+    const note = lambdaMappingNote(await (await clients.lambdaApi()).listAllEventSourceMappings(summary.StreamARN!), fn, stream);
+    if (note) notes.push(note);
+  } catch (err) {
+    notes.push(`Lambda ${fn}: could not list the event source mappings of ${stream}: ${(err as Error).message}`);
+  }
 }
 
 /** KCL leases or a tail checkpoint file: positions, two reads for liveness, one probe per shard. */

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { alarmDefinitions } from '../../src/core/lag-alarms.js';
 import { consumerNameProblem, type ConsumerRef } from '../../src/core/consumer-metrics.js';
-import { consumerMetricSpecs } from '../../src/core/lag-metrics.js';
+import { consumerMetricSpecs, lambdaMappingNote } from '../../src/core/lag-metrics.js';
 import { buildLagReport, evaluateMetricSource } from '../../src/core/lag-report.js';
 import { parsePipeline } from '../../src/core/pipeline-schema.js';
 import { desiredAlarms } from '../../src/core/provision/alarms.js';
@@ -135,5 +135,18 @@ describe('the pipeline file: alarms.consumers', () => {
       Type: 'AWS::CloudWatch::Alarm',
       Properties: { AlarmName: 'cdcpipe-orders-consumer-flink-orders-app-lag', MetricName: 'millisBehindLatest', Dimensions: [{ Name: 'Application', Value: 'orders-app' }, { Name: 'Flow', Value: 'Input' }, { Name: 'Id', Value: { Ref: 'Stream' } }] },
     });
+  });
+});
+
+describe('--lambda: the stream\'s event source mappings', () => {
+  const arn = (fn: string) => `arn:aws:lambda:us-east-1:123456789012:function:${fn}`;
+  it.each([
+    ['no mapping calls the function', [{ UUID: 'u1', FunctionArn: arn('other-fn'), State: 'Enabled' }], /no event source mapping of stream orders calls it/],
+    ['its mapping is disabled', [{ UUID: 'u1', FunctionArn: `${arn('orders-fn')}:live`, State: 'Disabled' }], /its mapping of stream orders is Disabled \(u1\), not Enabled/],
+    ['an enabled mapping (through an alias)', [{ UUID: 'u1', FunctionArn: `${arn('orders-fn')}:live`, State: 'Enabled' }], undefined],
+  ])('%s', (_what, mappings, note) => {
+    const got = lambdaMappingNote(mappings, 'orders-fn', 'orders');
+    if (note) expect(got).toMatch(note);
+    else expect(got).toBeUndefined();
   });
 });
