@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { action, examples } from './action.js';
 import { AuthError, CheckFailedError, NotFoundError, UsageError } from '../errors.js';
-import { parseConsumerRef, type ConsumerRef } from '../core/consumer-metrics.js';
+import type { ConsumerRef } from '../core/consumer-metrics.js';
 import { DOCTOR_STAGES, type DoctorStage } from '../core/doctor/finding.js';
 import { doctorOutcome, type FailOn } from '../core/doctor/report.js';
 import type { PipelineConfig } from '../core/pipeline-schema.js';
@@ -87,12 +87,14 @@ async function doctorOptionsOf(flags: DoctorFlags): Promise<{ opts: DoctorOption
   if (!stream) throw new UsageError('--stream: required without --config: expected a Kinesis stream name');
   if (!/^[a-zA-Z0-9_.-]{1,128}$/.test(stream)) throw new UsageError(`--stream: expected 1 to 128 characters of a-z A-Z 0-9 _ . -, got '${stream}'`);
 
-  const named: ConsumerRef[] = [
-    ...(cfg?.consumers ?? []).map((c) => parseConsumerRef(c)!),
+  const listed: ConsumerRef[] = [
+    ...(cfg?.consumers ?? []),
+    ...(cfg?.alarms?.consumers ?? []).map(({ kind, name }) => ({ kind, name })),
     ...flags.app.map((name) => ({ kind: 'kcl' as const, name })),
     ...flags.lambda.map((name) => ({ kind: 'lambda' as const, name })),
     ...flags.flink.map((name) => ({ kind: 'flink' as const, name })),
   ];
+  const named = [...new Map(listed.map((c) => [`${c.kind}:${c.name}`, c])).values()];
   const sourceUrl = flags.sourceUrl;
   const opts: DoctorOptions = {
     stream,

@@ -1,32 +1,11 @@
 import type { Command } from 'commander';
 import { action, examples } from './action.js';
 import { streamFromOptionalValue } from './positional.js';
-import { CheckFailedError, UsageError } from '../errors.js';
-import { parseDurationFlag, parseEnumFlag, parseNumberFlag } from '../core/units.js';
-import { isFailing, type FailOn } from '../core/lag-status.js';
-import type { LagSource } from '../core/lag-model.js';
+import { lagOptionsOf, type LagFlags } from './lag-options.js';
+import { CheckFailedError } from '../errors.js';
+import { isFailing } from '../core/lag-status.js';
 import { printLagAlarms, printLagReport } from '../render/lag.js';
 import { lagWatchRenderer } from '../render/lag-watch.js';
-import type { LagOptions } from '../services/lag.js';
-import type { LagAlarmOptions } from '../services/lag-alarms.js';
-
-interface LagFlags {
-  app?: string;
-  leaseTable?: string;
-  checkpoint?: string;
-  efoConsumer?: string;
-  dmsTask?: string;
-  firehose?: string;
-  window: string;
-  threshold: string;
-  observe: string;
-  countLimit: string;
-  watch?: string | boolean;
-  failOn: string;
-  alarm?: boolean;
-  snsTopic?: string;
-  dryRun?: boolean;
-}
 
 export function register(program: Command): void {
   program
@@ -37,6 +16,9 @@ export function register(program: Command): void {
     .option('--lease-table <name>', 'lease table name when it differs from --app')
     .option('--checkpoint <file>', 'a checkpoint file written by `cdcpipe tail --checkpoint`')
     .option('--efo-consumer <name>', 'enhanced fan-out consumer: CloudWatch SubscribeToShardEvent.MillisBehindLatest')
+    .option('--lambda <function>', 'Lambda function reading the stream: CloudWatch AWS/Lambda IteratorAge')
+    .option('--flink <application>', 'Managed Service for Apache Flink application: CloudWatch millisBehindLatest')
+    .option('--firehose-source <delivery stream>', 'Firehose reading the stream: CloudWatch KinesisMillisBehindLatest')
     .option('--dms-task <id|arn>', 'add the DMS stages (CDCLatencySource, CDCLatencyTarget)')
     .option('--firehose <name>', 'add the Firehose stage (DeliveryToS3.DataFreshness)')
     .option('--window <duration>', 'window the status rules look at', '15m')
@@ -45,7 +27,9 @@ export function register(program: Command): void {
     .option('--count-limit <n>', 'records one GetRecords call may read to count the records behind (1..10000)', '1000')
     .option('--watch [interval]', 'refresh every interval (default 30s): in place on a terminal, NDJSON otherwise')
     .option('--fail-on <level>', 'exit 3 from this status up: crit (CRIT, STALLED, STOPPED) | warn', 'crit')
-    .option('--alarm', 'create or update the CloudWatch alarms cdcpipe-<stream>-* instead of reporting lag')
+    .option('--serve <[host:]port>', 'serve Prometheus/OpenMetrics gauges at http://host:port/metrics (host 127.0.0.1 unless given) until SIGTERM')
+    .option('--interval <duration>', 'with --serve: time between refreshes (default 30s)')
+    .option('--alarm', 'create or update the CloudWatch alarms cdcpipe-<stream>-lag-* (of the named consumer, else stream-wide) instead of reporting lag')
     .option('--sns-topic <arn>', 'with --alarm: SNS topic the alarms notify')
     .option('--dry-run', 'with --alarm: print the alarm definitions, create nothing')
     .addHelpText(
@@ -56,6 +40,7 @@ export function register(program: Command): void {
         'cdcpipe lag orders --checkpoint orders.checkpoint.json',
         'cdcpipe lag orders --efo-consumer search-sync --dms-task orders-cdc --firehose orders-to-s3',
         'cdcpipe lag orders --app orders-indexer --watch 10s',
+        'cdcpipe lag orders --lambda orders-fn --serve 9464 --interval 15s',
         'cdcpipe lag orders --alarm --threshold 2m --sns-topic arn:aws:sns:us-east-1:123456789012:oncall --dry-run',
       ),
     )
@@ -75,6 +60,13 @@ export function register(program: Command): void {
         const onSignal = () => stop.abort();
         process.once('SIGINT', onSignal);
         ctx.onClose(() => void process.off('SIGINT', onSignal));
+        if (o.serve) {
+          const [{ serveLag }, { prometheusExposition }] = await Promise.all([import('../services/lag-serve.js'), import('../render/lag-prometheus.js')]);
+          process.once('SIGTERM', onSignal);
+          ctx.onClose(() => void process.off('SIGTERM', onSignal));
+          await serveLag(o.lag, aws, ctx.host, { ...o.serve, signal: stop.signal, expose: await prometheusExposition() });
+          return;
+        }
         if (!o.watch) {
           const report = await lagOnce(o.lag, aws, ctx.host, { signal: stop.signal, observeText: flags.observe });
           printLagReport(ctx.out, report);
@@ -84,35 +76,4 @@ export function register(program: Command): void {
         await watchLag(o.lag, aws, ctx.host, { intervalMs: o.watch.intervalMs, signal: stop.signal, ...lagWatchRenderer(ctx.out, o.watch.text) });
       }),
     );
-}
-
-/** Every flag checked (a UsageError names it) before any AWS call. */
-function lagOptionsOf(stream: string, flags: LagFlags): { lag: LagOptions; alarm?: LagAlarmOptions; failOn: FailOn; watch?: { intervalMs: number; text: string } } {
-  const sources = [flags.app || flags.leaseTable ? '--app/--lease-table' : undefined, flags.checkpoint ? '--checkpoint' : undefined, flags.efoConsumer ? '--efo-consumer' : undefined].filter(Boolean);
-  if (sources.length > 1) throw new UsageError(`${sources.join(' and ')}: name one consumer (a KCL app, a tail checkpoint or an EFO consumer)`);
-  if ((flags.snsTopic || flags.dryRun) && !flags.alarm) throw new UsageError(`${flags.snsTopic ? '--sns-topic' : '--dry-run'}: only with --alarm`);
-  if (flags.snsTopic && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/.test(flags.snsTopic)) {
-    throw new UsageError(`--sns-topic: expected an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:oncall, got '${flags.snsTopic}'`);
-  }
-  const thresholdMs = parseDurationFlag('--threshold', flags.threshold, { minMs: 1 });
-  const windowMs = parseDurationFlag('--window', flags.window, { minMs: 1000 });
-  const observeMs = flags.observe === '0' ? 0 : parseDurationFlag('--observe', flags.observe);
-  if (observeMs > windowMs) throw new UsageError(`--observe: expected at most the --window (${flags.window}), got '${flags.observe}'`);
-  const countLimit = parseNumberFlag('--count-limit', flags.countLimit, { min: 1, max: 10_000, integer: true });
-  const failOn = parseEnumFlag<FailOn>('--fail-on', flags.failOn, ['crit', 'warn']);
-  const watchMs = flags.watch === undefined ? undefined : flags.watch === true ? 30_000 : parseDurationFlag('--watch', String(flags.watch), { minMs: 1000 });
-
-  const source: LagSource = flags.app || flags.leaseTable
-    ? { kind: 'kcl', app: flags.app ?? flags.leaseTable!, table: flags.leaseTable ?? flags.app! }
-    : flags.checkpoint
-      ? { kind: 'checkpoint', path: flags.checkpoint }
-      : flags.efoConsumer
-        ? { kind: 'efo', consumer: flags.efoConsumer }
-        : { kind: 'stream-metrics' };
-  return {
-    lag: { stream, source, dmsTask: flags.dmsTask, firehose: flags.firehose, windowMs, thresholdMs, observeMs, countLimit },
-    ...(flags.alarm ? { alarm: { stream, thresholdMs, efoConsumer: flags.efoConsumer, snsTopicArn: flags.snsTopic, dryRun: Boolean(flags.dryRun) } } : {}),
-    failOn,
-    ...(watchMs !== undefined ? { watch: { intervalMs: watchMs, text: flags.watch === true ? '30s' : String(flags.watch) } } : {}),
-  };
 }

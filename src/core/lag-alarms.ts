@@ -5,12 +5,16 @@
  * each alarm with create/update, then one executor (src/services/lag-alarms.ts) runs it, or --dry-run
  * prints it (CloudWatch API Reference, PutMetricAlarm).
  */
+import { consumerLagMetric, consumerReadMetric, type ConsumerRef } from './consumer-metrics.js';
 
 export interface AlarmOptions {
   stream: string;
   thresholdMs: number;
-  /** enhanced fan-out consumer: iterator age and idle alarms per consumer instead of stream-level */
-  efoConsumer?: string;
+  /**
+   * A named consumer (KCL app, EFO consumer, Lambda, Flink app, Firehose): the lag and idle alarms read
+   * that consumer's own metrics instead of the stream-wide ones.
+   */
+  consumer?: ConsumerRef;
   snsTopicArn?: string;
 }
 
@@ -19,7 +23,7 @@ type Dimension = { Name: string; Value: string };
 /** One metric of a metric-math alarm (PutMetricAlarm `Metrics`). */
 export interface AlarmMetricQuery {
   Id: string;
-  MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: Dimension[] }; Period: number; Stat: 'Sum' | 'Maximum' };
+  MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: Dimension[] }; Period: number; Stat: 'Sum' | 'Maximum' | 'SampleCount' };
   Expression?: string;
   Label?: string;
   ReturnData: boolean;
@@ -60,26 +64,34 @@ export function alarmPrefix(stream: string): string {
 
 /**
  * The alarm definitions, pure. Three alarms:
- * - iterator age over the threshold for 3 consecutive minutes (a single spike of the Maximum is not an incident);
- *   missing data is not breaching, because a consumer that stops reading publishes no iterator age — the idle alarm covers that;
- * - idle consumer: records arrive but no successful GetRecords (or SubscribeToShard event) for 5 minutes, by metric math;
+ * - lag over the threshold for 3 consecutive minutes (a single spike of the Maximum is not an incident):
+ *   the named consumer's own lag metric, else the stream's iterator age (the maximum over every consumer
+ *   application); missing data is not breaching, because a consumer that stops reading publishes no
+ *   lag — the idle alarm covers that;
+ * - idle consumer: records arrive but the consumer shows no read for 5 minutes, by metric math. For a
+ *   named consumer its reads are its own metric (src/core/consumer-metrics.ts). Stream-wide, they are
+ *   `GetRecords.Success`, which every polling consumer publishes — Firehose reading the stream included
+ *   — so that alarm fires only when nothing at all reads, and its description says so;
  * - write throttling: WriteProvisionedThroughputExceeded in 3 of 5 minutes.
  */
 export function alarmDefinitions(opts: AlarmOptions): AlarmDefinition[] {
   const prefix = alarmPrefix(opts.stream);
   const stream = { Name: 'StreamName', Value: opts.stream };
   const actions = opts.snsTopicArn ? { AlarmActions: [opts.snsTopicArn], OKActions: [opts.snsTopicArn] } : {};
-  const efo = opts.efoConsumer;
-  const consumerDims = efo ? [stream, { Name: 'ConsumerName', Value: efo }] : [stream];
-  const who = efo ? `enhanced fan-out consumer ${efo} of ${opts.stream}` : `stream ${opts.stream} (max over every consumer application)`;
-  const tag = efo ? `efo-${efo}-` : '';
+  const c = opts.consumer;
+  const lag = c ? consumerLagMetric(c, opts.stream) : undefined;
+  const reads = c ? consumerReadMetric(c, opts.stream) : undefined;
+  const dims = (d: Record<string, string>) => Object.entries(d).map(([Name, Value]) => ({ Name, Value }));
+  const tag = c ? `${c.kind}-${c.name}-` : '';
 
   const iteratorAge: AlarmDefinition = {
     AlarmName: `${prefix}${tag}iterator-age`,
-    AlarmDescription: `cdcpipe lag: ${who} is more than ${opts.thresholdMs} ms behind for 3 minutes`,
-    Namespace: 'AWS/Kinesis',
-    MetricName: efo ? 'SubscribeToShardEvent.MillisBehindLatest' : 'GetRecords.IteratorAgeMilliseconds',
-    Dimensions: consumerDims,
+    AlarmDescription: lag
+      ? `cdcpipe lag: ${lag.label} on ${opts.stream} is more than ${opts.thresholdMs} ms for 3 minutes`
+      : `cdcpipe lag: stream ${opts.stream} (GetRecords.IteratorAgeMilliseconds, the max over every consumer application) is more than ${opts.thresholdMs} ms behind for 3 minutes`,
+    Namespace: lag?.namespace ?? 'AWS/Kinesis',
+    MetricName: lag?.metricName ?? 'GetRecords.IteratorAgeMilliseconds',
+    Dimensions: lag ? dims(lag.dimensions) : [stream],
     Statistic: 'Maximum',
     Period: PERIOD_S,
     EvaluationPeriods: 3,
@@ -92,7 +104,9 @@ export function alarmDefinitions(opts: AlarmOptions): AlarmDefinition[] {
 
   const idle: AlarmDefinition = {
     AlarmName: `${prefix}${tag}idle-consumer`,
-    AlarmDescription: `cdcpipe lag: records arrive on ${opts.stream} but ${efo ? `consumer ${efo} receives no SubscribeToShard events` : 'no GetRecords call succeeds'} for 5 minutes`,
+    AlarmDescription: reads
+      ? `cdcpipe lag: records arrive on ${opts.stream} but ${reads.label} shows no read for 5 minutes`
+      : `cdcpipe lag: records arrive on ${opts.stream} but no GetRecords call succeeds for 5 minutes. Stream-wide: any polling consumer (Firehose included) keeps it quiet, and enhanced fan-out consumers are not counted; name a consumer to watch one`,
     Metrics: [
       {
         Id: 'incoming',
@@ -102,9 +116,9 @@ export function alarmDefinitions(opts: AlarmOptions): AlarmDefinition[] {
       {
         Id: 'reads',
         MetricStat: {
-          Metric: { Namespace: 'AWS/Kinesis', MetricName: efo ? 'SubscribeToShardEvent.Success' : 'GetRecords.Success', Dimensions: consumerDims },
+          Metric: reads ? { Namespace: reads.namespace, MetricName: reads.metricName, Dimensions: dims(reads.dimensions) } : { Namespace: 'AWS/Kinesis', MetricName: 'GetRecords.Success', Dimensions: [stream] },
           Period: PERIOD_S,
-          Stat: 'Sum',
+          Stat: reads?.stat ?? 'Sum',
         },
         ReturnData: false,
       },

@@ -1,8 +1,9 @@
 /**
- * The CloudWatch metrics lag reads, as data: the consumer's lag metric (EFO MillisBehindLatest or the
- * stream's iterator age), incoming records and throttling, and the DMS and Firehose stages. The query
+ * The CloudWatch metrics lag reads, as data: the consumer's lag metric (its own, or the stream's iterator
+ * age), incoming records and throttling, and the DMS and Firehose stages. The query
  * ids are what the report builder looks the series up by.
  */
+import { consumerLagMetric, type ConsumerRef } from './consumer-metrics.js';
 import type { MetricSpec } from './metric-spec.js';
 
 const KINESIS = 'AWS/Kinesis';
@@ -44,18 +45,14 @@ export function commonStreamSpecs(stream: string): MetricSpec[] {
   ];
 }
 
-/** An enhanced fan-out consumer: SubscribeToShardEvent.MillisBehindLatest by StreamName + ConsumerName. */
-export function efoMetricSpecs(stream: string, consumer: string): MetricSpec[] {
-  return [
-    {
-      id: 'efoBehind',
-      namespace: KINESIS,
-      metricName: 'SubscribeToShardEvent.MillisBehindLatest',
-      dimensions: { StreamName: stream, ConsumerName: consumer },
-      stat: 'Maximum',
-    },
-    ...commonStreamSpecs(stream),
-  ];
+/**
+ * A consumer read through its own lag metric (an EFO consumer, a Lambda, a Flink app, a Firehose reading
+ * the stream; src/core/consumer-metrics.ts has where each publishes), beside the stream's incoming
+ * records and throttling.
+ */
+export function consumerMetricSpecs(stream: string, consumer: ConsumerRef): MetricSpec[] {
+  const m = consumerLagMetric(consumer, stream);
+  return [{ id: 'consumerBehind', namespace: m.namespace, metricName: m.metricName, dimensions: m.dimensions, stat: m.stat }, ...commonStreamSpecs(stream)];
 }
 
 export function firehoseMetricSpecs(deliveryStream: string): MetricSpec[] {
@@ -79,4 +76,26 @@ export function dmsMetricSpecs(dims: DmsTaskDimensions): MetricSpec[] {
     { id: 'dmsSource', namespace: 'AWS/DMS', metricName: 'CDCLatencySource', dimensions, stat: 'Maximum' },
     { id: 'dmsTarget', namespace: 'AWS/DMS', metricName: 'CDCLatencyTarget', dimensions, stat: 'Maximum' },
   ];
+}
+
+/** What ListEventSourceMappings says of one mapping (Lambda API Reference, EventSourceMappingConfiguration). */
+export interface LambdaMapping {
+  UUID?: string;
+  FunctionArn?: string;
+  State?: string;
+}
+
+/**
+ * `--lambda`: IteratorAge is published by FunctionName, over every source the function reads, so say
+ * when none of the stream's mappings calls the function, or when the one that does is not Enabled.
+ * FunctionArn is `arn:…:function:<name>` or `…:function:<name>:<alias or version>`.
+ */
+export function lambdaMappingNote(mappings: readonly LambdaMapping[], fn: string, stream: string): string | undefined {
+  const mine = mappings.filter((m) => m.FunctionArn?.split(':')[6] === fn);
+  if (mine.length === 0) {
+    return `Lambda ${fn}: no event source mapping of stream ${stream} calls it (ListEventSourceMappings); its IteratorAge is that of its other sources, if any (a mapping on an enhanced fan-out consumer of the stream is not listed here)`;
+  }
+  const off = mine.filter((m) => m.State !== 'Enabled');
+  if (off.length === mine.length) return `Lambda ${fn}: its mapping of stream ${stream} is ${off.map((m) => `${m.State ?? 'in an unknown state'} (${m.UUID})`).join(', ')}, not Enabled`;
+  return undefined;
 }

@@ -6,6 +6,7 @@
  * clock: `nowMs` is passed in.
  */
 import type { CheckpointFile } from './checkpoint.js';
+import type { ConsumerRef, MetricConsumerKind } from './consumer-metrics.js';
 import type { LagStatus } from './lag-status.js';
 
 /** Where a consumer stands in a shard: a sequence number, or one of KCL's sentinel checkpoints. */
@@ -275,12 +276,17 @@ export function stageBreakdown(input: StageInputs): Stages {
 // The report (what `lag --json` prints, without schemaVersion)
 // ---------------------------------------------------------------------------------------------
 
-/** Where one run reads the consumer's position: a KCL lease table, a tail checkpoint file, an EFO consumer's metric, or the stream's metrics. */
+/**
+ * Where one run reads the consumer's position: a KCL lease table, a tail checkpoint file, a named
+ * consumer's own lag metric (EFO, Lambda, Flink, Firehose), or the stream's metrics.
+ */
 export type LagSource =
   | { kind: 'kcl'; app: string; table: string }
   | { kind: 'checkpoint'; path: string }
-  | { kind: 'efo'; consumer: string }
+  | { kind: MetricConsumerKind; consumer: string }
   | { kind: 'stream-metrics' };
+
+export type MetricLagSource = Extract<LagSource, { kind: MetricConsumerKind | 'stream-metrics' }>;
 
 export type LagSourceKind = LagSource['kind'];
 
@@ -323,6 +329,8 @@ export interface LagReport {
   leaseTable?: string;
   checkpointFile?: string;
   efoConsumer?: string;
+  /** The consumer read through its own metric (EFO, Lambda, Flink, Firehose). */
+  consumer?: ConsumerRef;
   status: LagStatus;
   reason: string;
   maxLagMs: number;

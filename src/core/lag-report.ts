@@ -12,10 +12,12 @@ import {
   type ConsumerPosition,
   type LagReport,
   type LagSource,
+  type MetricLagSource,
   type ProbeResult,
   type ShardLagReport,
   type ShardRow,
 } from './lag-model.js';
+import { consumerLagMetric } from './consumer-metrics.js';
 import type { MetricSeries } from './metric-spec.js';
 
 /** CloudWatch publishes with a delay of a few minutes: a consumer metric this old is a stopped consumer. */
@@ -101,17 +103,16 @@ export interface MetricSourceResult {
   shards: ShardLagReport[];
 }
 
-export function evaluateMetricSource(
-  source: Extract<LagSource, { kind: 'efo' | 'stream-metrics' }>,
-  series: ReadonlyMap<string, MetricSeries>,
-  perShardIds: readonly string[],
-  rules: LagRules,
-  nowMs: number,
-): MetricSourceResult {
-  const efo = source.kind === 'efo';
-  const metricName = efo ? `SubscribeToShardEvent.MillisBehindLatest (consumer ${source.consumer})` : 'GetRecords.IteratorAgeMilliseconds';
+export function evaluateMetricSource(source: MetricLagSource, series: ReadonlyMap<string, MetricSeries>, perShardIds: readonly string[], rules: LagRules, nowMs: number): MetricSourceResult {
+  const named = source.kind !== 'stream-metrics';
+  const metricName =
+    source.kind === 'stream-metrics'
+      ? 'GetRecords.IteratorAgeMilliseconds'
+      : source.kind === 'efo'
+        ? `SubscribeToShardEvent.MillisBehindLatest (consumer ${source.consumer})`
+        : consumerLagMetric({ kind: source.kind, name: source.consumer }, '').label;
   return {
-    aggregate: evaluateMetricConsumer(series.get(efo ? 'efoBehind' : 'iteratorAge'), series.get('incoming'), rules, nowMs, metricName, efo ? 'consumer' : 'stream'),
+    aggregate: evaluateMetricConsumer(series.get(named ? 'consumerBehind' : 'iteratorAge'), series.get('incoming'), rules, nowMs, metricName, named ? 'consumer' : 'stream'),
     throttling: { readThrottledSum: sum(series.get('readThrottled')), writeThrottledSum: sum(series.get('writeThrottled')) },
     shards: perShardIds.map((shardId, i) => shardFromMetric(shardId, series.get(`shard${i}`), rules, nowMs)),
   };
@@ -131,7 +132,7 @@ export function evaluateMetricConsumer(
   scope: 'consumer' | 'stream',
 ): AggregateLagReport {
   const samples = metricSamples(metric);
-  const lastActivityMs = metric?.timestampsMs.at(-1);
+  const lastActivityMs = samples.at(-1)?.atMs;
   // Records that arrived after the consumer's last datapoint wait at least since the first of them.
   const waitingSince = (incoming?.timestampsMs ?? []).find((t, i) => (incoming!.values[i] ?? 0) > 0 && (lastActivityMs === undefined || t > lastActivityMs));
   if (waitingSince !== undefined && (lastActivityMs === undefined || nowMs - lastActivityMs > METRIC_STALE_MS)) {
@@ -149,8 +150,9 @@ function shardFromMetric(shardId: string, metric: MetricSeries | undefined, rule
   return { shardId, parentShardIds: [], closed: false, lagMs: Math.round(r.lagMs), status: r.status, reason: r.reason, note: 'IteratorAgeMilliseconds (max over consumer applications)' };
 }
 
+/** Datapoints as samples; a negative one (Flink's -1: not reported yet) is no reading. */
 function metricSamples(metric: MetricSeries | undefined): LagSample[] {
-  return (metric?.timestampsMs ?? []).map((t, i) => ({ atMs: t, lagMs: metric!.values[i]! }));
+  return (metric?.timestampsMs ?? []).flatMap((t, i) => (metric!.values[i]! >= 0 ? [{ atMs: t, lagMs: metric!.values[i]! }] : []));
 }
 
 /** Everything one refresh found, for the overall status and the stages. */
@@ -188,6 +190,7 @@ export function buildLagReport(p: LagReportParts): LagReport {
   return {
     stream: p.stream,
     source: source.kind,
+    ...('consumer' in source ? { consumer: { kind: source.kind, name: source.consumer } } : {}),
     thresholdMs: p.rules.thresholdMs,
     windowMs: p.rules.windowMs,
     ...p.extra,

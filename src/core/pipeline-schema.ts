@@ -6,7 +6,7 @@
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
-import { CONSUMER_KINDS } from './consumer-metrics.js';
+import { CONSUMER_KINDS, consumerNameProblem } from './consumer-metrics.js';
 import { BUCKET_ARN_RULE, DMS_IDENTIFIER_RULE, ROLE_ARN_RULE, isBucketArn, isDmsIdentifier, isRoleArn, prefixProblems } from './aws-names.js';
 import { FIREHOSE_BUFFER_SIZE_MIB_RANGE, MAX_RECORD_SIZE_KIB_RANGE, MAX_SHARDS_PER_UPDATE, RETENTION_DEFAULT_HOURS, RETENTION_MAX_HOURS } from './limits.js';
 
@@ -29,7 +29,6 @@ export const FIREHOSE_BUFFER_SECONDS_RANGE = [0, 900] as const;
 /** Parquet/ORC conversion needs a buffer of at least 64 MiB (Firehose "record format conversion" guide). */
 export const FIREHOSE_CONVERSION_MIN_BUFFER_MIB = 64;
 export const DEFAULT_KMS_KEY = 'alias/aws/kinesis';
-const CONSUMER_REF = new RegExp(`^(${CONSUMER_KINDS.join('|')}):.+$`);
 
 /** What `cdcpipe provision --init` writes (the same text as examples/cdcpipe.full.yaml; a unit test keeps them equal). */
 export const EXAMPLE_PIPELINE_YAML = `# cdcpipe pipeline file: one reviewed file → Kinesis stream, DMS target endpoint and task, Firehose to S3,
@@ -271,8 +270,33 @@ const firehoseSchema = z
     }
   });
 
+/** One consumer of the stream, by kind and name (src/core/consumer-metrics.ts). */
+const consumerRefSchema = z.strictObject({ kind: z.enum(CONSUMER_KINDS), name: z.string() }).superRefine((c, ctx) => {
+  const problem = consumerNameProblem(c);
+  if (problem) ctx.addIssue({ code: 'custom', path: ['name'], message: problem });
+});
+
+/** A lag alarm on one named consumer, on the metric its kind publishes. */
+const consumerAlarmSchema = z
+  .strictObject({ kind: z.enum(CONSUMER_KINDS), name: z.string(), lagMs: z.number().int().positive() })
+  .superRefine((c, ctx) => {
+    const problem = consumerNameProblem(c);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['name'], message: problem });
+  });
+
 const alarmsSchema = z.strictObject({
   iteratorAgeMs: z.number().int().positive().optional(),
+  consumers: z
+    .array(consumerAlarmSchema)
+    .superRefine((list, ctx) => {
+      const seen = new Set<string>();
+      list.forEach((c, i) => {
+        const key = `${c.kind}:${c.name}`;
+        if (seen.has(key)) ctx.addIssue({ code: 'custom', path: [i], message: `${key} is listed twice` });
+        seen.add(key);
+      });
+    })
+    .optional(),
   writeThrottles: z.number().int().min(0).optional(),
   dmsLatencySeconds: positive().optional(),
   firehoseFreshnessSeconds: positive().optional(),
@@ -285,8 +309,9 @@ export const pipelineSchema = z
     dms: dmsSchema.optional(),
     firehose: firehoseSchema.optional(),
     alarms: alarmsSchema.optional(),
-    // The stream's consumers that cannot be listed from AWS (KCL and Flink apps), for `doctor`: 'kcl:orders-indexer'.
-    consumers: z.array(z.string().regex(CONSUMER_REF, { error: `expected 'kind:name' with kind ${CONSUMER_KINDS.join(' | ')}, e.g. kcl:orders-indexer` })).optional(),
+    // The stream's consumers that cannot be listed from AWS (KCL and Flink apps), for `doctor`; the same
+    // {kind, name} as an entry of alarms.consumers, whose consumers doctor checks too.
+    consumers: z.array(consumerRefSchema).optional(),
     // Tags: keys 1..128, values 0..256 characters (Kinesis/DMS/Firehose tagging limits).
     tags: z.record(z.string().min(1).max(128), z.string().max(256)).optional(),
   })
@@ -294,6 +319,12 @@ export const pipelineSchema = z
     if (p.alarms?.dmsLatencySeconds !== undefined && !p.dms) {
       ctx.addIssue({ code: 'custom', path: ['alarms', 'dmsLatencySeconds'], message: 'needs a dms section' });
     }
+    // CloudWatch alarm names are at most 255 characters (API PutMetricAlarm): cdcpipe-<stream>-consumer-<kind>-<name>-lag.
+    p.alarms?.consumers?.forEach((c, i) => {
+      if (`cdcpipe-${p.stream.name}-consumer-${c.kind}-${c.name}-lag`.length > 255) {
+        ctx.addIssue({ code: 'custom', path: ['alarms', 'consumers', i, 'name'], message: 'too long: the alarm name cdcpipe-<stream>-consumer-<kind>-<name>-lag would pass the 255 characters CloudWatch accepts' });
+      }
+    });
     if (p.alarms?.firehoseFreshnessSeconds !== undefined && !p.firehose) {
       ctx.addIssue({ code: 'custom', path: ['alarms', 'firehoseFreshnessSeconds'], message: 'needs a firehose section' });
     }

@@ -20,7 +20,7 @@ export type LagAlarmResult =
   | { stream: string; dryRun: false; alarms: { action: AlarmAction['action']; name: string }[] };
 
 export async function runLagAlarms(opts: LagAlarmOptions, clients: LagAlarmClients, _host: Host): Promise<LagAlarmResult> {
-  const alarmOpts: AlarmOptions = { stream: opts.stream, thresholdMs: opts.thresholdMs, efoConsumer: opts.efoConsumer, snsTopicArn: opts.snsTopicArn };
+  const alarmOpts: AlarmOptions = { stream: opts.stream, thresholdMs: opts.thresholdMs, consumer: opts.consumer, snsTopicArn: opts.snsTopicArn };
   if (opts.dryRun) return { stream: opts.stream, dryRun: true, alarms: alarmDefinitions(alarmOpts) };
   const cloudwatch = await clients.cloudwatchApi();
   const plan = await planAlarms(cloudwatch, alarmOpts);

@@ -1,6 +1,7 @@
 /**
  * `cdcpipe lag`: one lag report per refresh. Reads the consumer's positions (KCL leases, tail
- * checkpoint) and probes each shard, or reads the consumer's metric (EFO, stream metrics), adds the
+ * checkpoint) and probes each shard, or reads the consumer's own metric (EFO, Lambda, Flink, Firehose)
+ * or the stream's metrics, adds the
  * DMS and Firehose stages from the same GetMetricData batch, and hands it all to the pure report
  * builder (src/core/lag-report.ts) with the samples kept so far (one run, or every --watch refresh).
  */
@@ -9,12 +10,13 @@ import type { CloudWatchApi } from '../aws/api/cloudwatch.js';
 import type { DmsApi } from '../aws/api/dms.js';
 import type { DynamoDbApi } from '../aws/api/dynamodb.js';
 import type { KinesisApi } from '../aws/api/kinesis.js';
+import type { LambdaApi } from '../aws/api/lambda.js';
 import { probeShardLag } from '../aws/lag-probe.js';
 import { resolveDmsTask, scanLeaseTable } from '../aws/lag-sources.js';
 import { getMetricSeries } from '../aws/metrics.js';
 import { describeStream, listAllShards } from '../aws/shards.js';
 import { checkpointPositions, leasePositions, mapPositionsToShards, type ConsumerPosition, type LagReport, type LagSource, type ShardLagReport } from '../core/lag-model.js';
-import { dmsMetricSpecs, efoMetricSpecs, firehoseMetricSpecs, hasPerShardIteratorAge, streamMetricSpecs } from '../core/lag-metrics.js';
+import { consumerMetricSpecs, dmsMetricSpecs, firehoseMetricSpecs, lambdaMappingNote, hasPerShardIteratorAge, streamMetricSpecs } from '../core/lag-metrics.js';
 import { buildLagReport, evaluateMetricSource, evaluatePositionShard, leaseSample, positionSample } from '../core/lag-report.js';
 import type { LagSample } from '../core/lag-status.js';
 import { mapLimit } from '../core/map-limit.js';
@@ -43,6 +45,7 @@ export interface LagClients {
   cloudwatchApi(): Promise<CloudWatchApi>;
   dmsApi(): Promise<DmsApi>;
   dynamodbApi(): Promise<DynamoDbApi>;
+  lambdaApi(): Promise<LambdaApi>;
 }
 
 /** Samples kept across --watch refreshes, by shard; pruned to the window. */
@@ -97,7 +100,7 @@ export async function collectLag(opts: LagOptions, clients: LagClients, host: Ho
 
   // CloudWatch: consumer/stream metrics and the DMS/Firehose stages in one batched GetMetricData.
   const { specs, perShardIds } = await metricSpecs(opts, clients, notes);
-  const byMetric = source.kind === 'efo' || source.kind === 'stream-metrics';
+  const byMetric = source.kind !== 'kcl' && source.kind !== 'checkpoint';
   let series: ReadonlyMap<string, MetricSeries> = new Map();
   if (specs.length) {
     const endMs = clock.now();
@@ -115,15 +118,17 @@ export async function collectLag(opts: LagOptions, clients: LagClients, host: Ho
   }
   const nowMs = clock.now();
   const rules = { windowMs: opts.windowMs, thresholdMs: opts.thresholdMs };
-  const metric = byMetric ? evaluateMetricSource(source, series, perShardIds, rules, nowMs) : undefined;
+  const metric = source.kind !== 'kcl' && source.kind !== 'checkpoint' ? evaluateMetricSource(source, series, perShardIds, rules, nowMs) : undefined;
   if (source.kind === 'efo') extra.efoConsumer = source.consumer;
   return buildLagReport({ stream: opts.stream, source, rules, extra, shards: metric?.shards ?? shards, aggregate: metric?.aggregate, throttling: metric?.throttling, series, notes, nowMs });
 }
 
-/** What to ask GetMetricData for: the consumer's metric (EFO, stream metrics) and the stages named by --dms-task and --firehose. */
+/** What to ask GetMetricData for: the consumer's metric (its own, or the stream's) and the stages named by --dms-task and --firehose. */
 async function metricSpecs(opts: LagOptions, clients: LagClients, notes: string[]): Promise<{ specs: MetricSpec[]; perShardIds: string[] }> {
   const specs: MetricSpec[] = [];
-  if (opts.source.kind === 'efo') specs.push(...efoMetricSpecs(opts.stream, opts.source.consumer));
+  const s = opts.source;
+  if (s.kind !== 'kcl' && s.kind !== 'checkpoint' && s.kind !== 'stream-metrics') specs.push(...consumerMetricSpecs(opts.stream, { kind: s.kind, name: s.consumer }));
+  if (s.kind === 'lambda') await checkLambdaMapping(opts.stream, s.consumer, clients, notes);
   let perShardIds: string[] = [];
   if (opts.source.kind === 'stream-metrics') {
     const kinesis = await clients.kinesisApi();
@@ -142,6 +147,17 @@ async function metricSpecs(opts: LagOptions, clients: LagClients, notes: string[
     if (opts.firehose) specs.push(...firehoseMetricSpecs(opts.firehose));
   }
   return { specs, perShardIds };
+}
+
+/** --lambda: the stream exists (exit 4 if not), and a mapping of it calls the function (a note if not; a failed listing is a note too). */
+async function checkLambdaMapping(stream: string, fn: string, clients: LagClients, notes: string[]): Promise<void> {
+  const summary = await describeStream(await clients.kinesisApi(), stream);
+  try {
+    const note = lambdaMappingNote(await (await clients.lambdaApi()).listAllEventSourceMappings(summary.StreamARN!), fn, stream);
+    if (note) notes.push(note);
+  } catch (err) {
+    notes.push(`Lambda ${fn}: could not list the event source mappings of ${stream}: ${(err as Error).message}`);
+  }
 }
 
 /** KCL leases or a tail checkpoint file: positions, two reads for liveness, one probe per shard. */

@@ -102,7 +102,7 @@ describe.runIf(motoTestsEnabled())('doctor on moto', () => {
         '  replicationInstanceArn: arn:aws:dms:us-east-1:123456789012:rep:RI',
         '  task: {id: clean-cdc, migrationType: full-load-and-cdc, include: ["public.%"]}',
         'firehose: {name: clean-cdc-to-s3, bucketArn: "arn:aws:s3:::clean-cdc-archive", prefix: "cdc/orders/!{timestamp:yyyy/MM/dd}/", errorOutputPrefix: "cdc-errors/orders/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/"}',
-        'consumers: ["kcl:clean-indexer"]',
+        'consumers: [{ kind: kcl, name: clean-indexer }]',
         '',
       ].join('\n'),
     );

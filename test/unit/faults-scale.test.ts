@@ -99,6 +99,7 @@ describe('scale targets on mocked AWS', () => {
       cloudwatchApi: () => (built.add('cloudwatch'), clients.cloudwatchApi()),
       dmsApi: () => (built.add('dms'), clients.dmsApi()),
       dynamodbApi: () => (built.add('dynamodb'), clients.dynamodbApi()),
+      lambdaApi: () => (built.add('lambda'), clients.lambdaApi()),
     };
     const report = await collectLag(
       { stream: STREAM, source: { kind: 'stream-metrics' }, windowMs: 900_000, thresholdMs: 300_000, observeMs: 0, countLimit: 1000 },

@@ -110,7 +110,7 @@ describe('--alarm (mock)', () => {
     expect(defs).toEqual<PutMetricAlarmCommandInput[]>([
       {
         AlarmName: 'cdcpipe-orders-lag-iterator-age',
-        AlarmDescription: 'cdcpipe lag: stream orders (max over every consumer application) is more than 120000 ms behind for 3 minutes',
+        AlarmDescription: 'cdcpipe lag: stream orders (GetRecords.IteratorAgeMilliseconds, the max over every consumer application) is more than 120000 ms behind for 3 minutes',
         Namespace: 'AWS/Kinesis',
         MetricName: 'GetRecords.IteratorAgeMilliseconds',
         Dimensions: [{ Name: 'StreamName', Value: 'orders' }],
@@ -126,7 +126,8 @@ describe('--alarm (mock)', () => {
       },
       {
         AlarmName: 'cdcpipe-orders-lag-idle-consumer',
-        AlarmDescription: 'cdcpipe lag: records arrive on orders but no GetRecords call succeeds for 5 minutes',
+        AlarmDescription:
+          'cdcpipe lag: records arrive on orders but no GetRecords call succeeds for 5 minutes. Stream-wide: any polling consumer (Firehose included) keeps it quiet, and enhanced fan-out consumers are not counted; name a consumer to watch one',
         Metrics: [
           { Id: 'incoming', MetricStat: { Metric: { Namespace: 'AWS/Kinesis', MetricName: 'IncomingRecords', Dimensions: [{ Name: 'StreamName', Value: 'orders' }] }, Period: 60, Stat: 'Sum' }, ReturnData: false },
           { Id: 'reads', MetricStat: { Metric: { Namespace: 'AWS/Kinesis', MetricName: 'GetRecords.Success', Dimensions: [{ Name: 'StreamName', Value: 'orders' }] }, Period: 60, Stat: 'Sum' }, ReturnData: false },
@@ -160,7 +161,7 @@ describe('--alarm (mock)', () => {
   });
 
   it('an enhanced fan-out consumer gets its own iterator-age and idle alarms (MillisBehindLatest, SubscribeToShardEvent.Success)', () => {
-    const [age, idle] = alarmDefinitions({ stream: 'orders', thresholdMs: 60_000, efoConsumer: 'search-sync' });
+    const [age, idle] = alarmDefinitions({ stream: 'orders', thresholdMs: 60_000, consumer: { kind: 'efo', name: 'search-sync' } });
     expect(age).toMatchObject({
       AlarmName: 'cdcpipe-orders-lag-efo-search-sync-iterator-age',
       MetricName: 'SubscribeToShardEvent.MillisBehindLatest',

@@ -146,7 +146,7 @@ describe('lag model', () => {
     it('an EFO consumer with no datapoint for 9 minutes while records arrive is STOPPED; throttling is summed over the window', () => {
       const at = (min: number) => NOW - min * MIN;
       const series = new Map([
-        ['efoBehind', { timestampsMs: [at(10), at(9)], values: [1000, 2000] }],
+        ['consumerBehind', { timestampsMs: [at(10), at(9)], values: [1000, 2000] }],
         ['incoming', { timestampsMs: [at(8), at(7)], values: [5, 3] }],
         ['writeThrottled', { timestampsMs: [at(3), at(2)], values: [1, 4] }],
       ]);

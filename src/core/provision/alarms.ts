@@ -2,6 +2,7 @@
  * The CloudWatch alarms of a pipeline file (Amazon CloudWatch User Guide, "Using Amazon CloudWatch
  * alarms"; API Reference, PutMetricAlarm). One-minute periods, 5 in a row, so a short spike does not page.
  */
+import { consumerLagMetric, type ConsumerRef } from '../consumer-metrics.js';
 import type { PipelineConfig } from '../pipeline-schema.js';
 import { canonicalJson, tagList, type PlannedAction, type ResourceModel } from './model.js';
 import { output, tryResolve, type Known, type Value } from './values.js';
@@ -24,10 +25,10 @@ export interface AlarmSpec<V = string> {
   OKActions: string[];
 }
 
-export const ALARM_KINDS = ['iterator-age', 'write-throttles', 'dms-latency', 'firehose-freshness'] as const;
+export const ALARM_KINDS = ['iterator-age', 'write-throttles', 'dms-latency', 'firehose-freshness', 'consumer-lag'] as const;
 export type AlarmKind = (typeof ALARM_KINDS)[number];
 
-export function alarmName(cfg: PipelineConfig, which: AlarmKind): string {
+export function alarmName(cfg: PipelineConfig, which: Exclude<AlarmKind, 'consumer-lag'>): string {
   const owner = which === 'dms-latency' ? cfg.dms!.task.id : which === 'firehose-freshness' ? cfg.firehose!.name : cfg.stream.name;
   return `cdcpipe-${owner}-${which}`;
 }
@@ -42,6 +43,13 @@ export interface DesiredAlarm {
   tags?: { Key: string; Value: string }[];
   /** dms-latency: the instance whose identifier is the alarm's other dimension. */
   replicationInstanceArn?: string;
+  /** consumer-lag: its place in alarms.consumers (1-based), for the template's logical id. */
+  consumerIndex?: number;
+}
+
+/** `cdcpipe-<stream>-consumer-<kind>-<name>-lag`: one per entry of alarms.consumers. */
+export function consumerAlarmName(stream: string, consumer: ConsumerRef): string {
+  return `cdcpipe-${stream}-consumer-${consumer.kind}-${consumer.name}-lag`;
 }
 
 export interface AlarmRequest {
@@ -58,11 +66,13 @@ export function desiredAlarms(cfg: PipelineConfig): DesiredAlarm[] {
   const streamDim = [{ Name: 'StreamName', Value: cfg.stream.name as Value }];
   const tags = tagList(cfg.tags);
   const out: DesiredAlarm[] = [];
-  const add = (which: AlarmKind, spec: Omit<AlarmSpec<Value>, keyof typeof base | 'AlarmName'>, extra: Partial<DesiredAlarm> = {}) =>
-    out.push({ which, spec: { ...base, AlarmName: alarmName(cfg, which), ...spec }, ...(tags ? { tags } : {}), ...extra });
+  const add = (which: AlarmKind, spec: Omit<AlarmSpec<Value>, keyof typeof base>, extra: Partial<DesiredAlarm> = {}) =>
+    out.push({ which, spec: { ...base, ...spec }, ...(tags ? { tags } : {}), ...extra });
   if (a.iteratorAgeMs !== undefined) {
     add('iterator-age', {
-      AlarmDescription: `cdcpipe: the oldest unread record on ${cfg.stream.name} is older than ${a.iteratorAgeMs} ms`,
+      AlarmName: alarmName(cfg, 'iterator-age'),
+      // Stream-wide: the most-behind consumer application's age, whichever it is (Firehose included).
+      AlarmDescription: `cdcpipe: the oldest unread record on ${cfg.stream.name} is older than ${a.iteratorAgeMs} ms for the most-behind consumer (stream-wide GetRecords.IteratorAgeMilliseconds, the max over every consumer application, Firehose included; alarms.consumers watches one consumer)`,
       Namespace: 'AWS/Kinesis',
       MetricName: 'GetRecords.IteratorAgeMilliseconds',
       Dimensions: streamDim,
@@ -74,6 +84,7 @@ export function desiredAlarms(cfg: PipelineConfig): DesiredAlarm[] {
   }
   if (a.writeThrottles !== undefined) {
     add('write-throttles', {
+      AlarmName: alarmName(cfg, 'write-throttles'),
       AlarmDescription: `cdcpipe: more than ${a.writeThrottles} throttled writes per minute on ${cfg.stream.name}`,
       Namespace: 'AWS/Kinesis',
       MetricName: 'WriteProvisionedThroughputExceeded',
@@ -87,6 +98,7 @@ export function desiredAlarms(cfg: PipelineConfig): DesiredAlarm[] {
   // The task dimension is the task's resource id, the last part of its ARN (AWS DMS User Guide, "AWS DMS metrics").
   if (a.dmsLatencySeconds !== undefined && cfg.dms && !cfg.dms.serverless) {
     add('dms-latency', {
+      AlarmName: alarmName(cfg, 'dms-latency'),
       AlarmDescription: `cdcpipe: DMS task ${cfg.dms.task.id} is more than ${a.dmsLatencySeconds} s behind its source`,
       Namespace: 'AWS/DMS',
       MetricName: 'CDCLatencyTarget',
@@ -102,6 +114,7 @@ export function desiredAlarms(cfg: PipelineConfig): DesiredAlarm[] {
   }
   if (a.firehoseFreshnessSeconds !== undefined && cfg.firehose) {
     add('firehose-freshness', {
+      AlarmName: alarmName(cfg, 'firehose-freshness'),
       AlarmDescription: `cdcpipe: the oldest record in ${cfg.firehose.name} waits more than ${a.firehoseFreshnessSeconds} s for S3`,
       Namespace: 'AWS/Firehose',
       MetricName: 'DeliveryToS3.DataFreshness',
@@ -112,6 +125,25 @@ export function desiredAlarms(cfg: PipelineConfig): DesiredAlarm[] {
       TreatMissingData: 'missing',
     });
   }
+  // A consumer that stops reading publishes no lag: missing data is not breaching (`lag --alarm` adds the idle alarm).
+  (a.consumers ?? []).forEach((c, i) => {
+    const m = consumerLagMetric(c, cfg.stream.name);
+    add(
+      'consumer-lag',
+      {
+        AlarmName: consumerAlarmName(cfg.stream.name, c),
+        AlarmDescription: `cdcpipe: ${m.label} on ${cfg.stream.name} is more than ${c.lagMs} ms`,
+        Namespace: m.namespace,
+        MetricName: m.metricName,
+        Dimensions: Object.entries(m.dimensions).map(([Name, Value]) => ({ Name, Value })),
+        Statistic: m.stat,
+        Threshold: c.lagMs,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+      },
+      { consumerIndex: i + 1 },
+    );
+  });
   return out;
 }
 
@@ -149,16 +181,29 @@ function planAlarm(d: DesiredAlarm, have: AlarmSpec | null, known: Known): Plann
   return alarmMatches(wanted, have ?? undefined) ? [{ ...base, action: 'none', detail: what }] : [{ ...base, action: 'update', detail: what, request }];
 }
 
-const LOGICAL_IDS: Record<AlarmKind, string> = { 'iterator-age': 'AlarmIteratorAge', 'write-throttles': 'AlarmWriteThrottles', 'dms-latency': 'AlarmDmsLatency', 'firehose-freshness': 'AlarmFirehoseFreshness' };
+const LOGICAL_IDS: Record<Exclude<AlarmKind, 'consumer-lag'>, string> = { 'iterator-age': 'AlarmIteratorAge', 'write-throttles': 'AlarmWriteThrottles', 'dms-latency': 'AlarmDmsLatency', 'firehose-freshness': 'AlarmFirehoseFreshness' };
 
-function alarmTemplate(d: DesiredAlarm): CfnPart {
+/** The template's names for what the file names: the stream (StreamName, Flink's Id) and the delivery stream. */
+function cfnDimensions(cfg: PipelineConfig, d: DesiredAlarm): { Name: string; Value: unknown }[] {
+  if (d.which === 'firehose-freshness') return [{ Name: 'DeliveryStreamName', Value: { Ref: 'DeliveryStream' } }];
+  if (d.which !== 'consumer-lag') return [{ Name: 'StreamName', Value: { Ref: 'Stream' } }];
+  return d.spec.Dimensions.map(({ Name, Value }) =>
+    (Name === 'StreamName' || Name === 'Id') && Value === cfg.stream.name
+      ? { Name, Value: { Ref: 'Stream' } }
+      : Name === 'DeliveryStreamName' && cfg.firehose && Value === cfg.firehose.name
+        ? { Name, Value: { Ref: 'DeliveryStream' } }
+        : { Name, Value },
+  );
+}
+
+function alarmTemplate(d: DesiredAlarm, cfg: PipelineConfig): CfnPart {
   // The instance identifier is a name CloudFormation cannot derive from dms.replicationInstanceArn.
   if (d.which === 'dms-latency') {
     return { resources: {}, warnings: ['alarms.dmsLatencySeconds: left out of the template (the ReplicationInstanceIdentifier dimension needs a DescribeReplicationInstances lookup); `cdcpipe provision` creates it'] };
   }
   const s = d.spec;
   // Ref of a stream or delivery stream is its name (their "Return values").
-  const dimensions = d.which === 'firehose-freshness' ? [{ Name: 'DeliveryStreamName', Value: { Ref: 'DeliveryStream' } }] : [{ Name: 'StreamName', Value: { Ref: 'Stream' } }];
+  const dimensions = cfnDimensions(cfg, d);
   const properties = withoutUndefined({
     AlarmName: s.AlarmName,
     AlarmDescription: s.AlarmDescription,
@@ -175,7 +220,8 @@ function alarmTemplate(d: DesiredAlarm): CfnPart {
     AlarmActions: s.AlarmActions.length ? s.AlarmActions : undefined,
     OKActions: s.OKActions.length ? s.OKActions : undefined,
   });
-  return { resources: { [LOGICAL_IDS[d.which]]: { Type: 'AWS::CloudWatch::Alarm', Properties: properties } } };
+  const logicalId = d.which === 'consumer-lag' ? `AlarmConsumerLag${d.consumerIndex}` : LOGICAL_IDS[d.which];
+  return { resources: { [logicalId]: { Type: 'AWS::CloudWatch::Alarm', Properties: properties } } };
 }
 
 export const alarmModel: ResourceModel<DesiredAlarm, AlarmSpec> = {
