@@ -42,8 +42,8 @@ describe('doctor rules', () => {
     expect(includedTables('not json')).toEqual([]);
   });
 
-  it('the pipeline file names consumers as kind:name', () => {
-    expect(parsePipeline('stream: {name: s, mode: on-demand}\nconsumers: ["kcl:app", "flink:f"]\n', 'c.yaml').consumers).toEqual(['kcl:app', 'flink:f']);
-    expect(() => parsePipeline('stream: {name: s, mode: on-demand}\nconsumers: ["kafka:x"]\n', 'c.yaml')).toThrow(/consumers\[0\]: expected 'kind:name' with kind kcl \| efo \| lambda \| flink \| firehose/);
+  it('the pipeline file names consumers by kind and name, as alarms.consumers does', () => {
+    expect(parsePipeline('stream: {name: s, mode: on-demand}\nconsumers: [{kind: kcl, name: app}, {kind: flink, name: f}]\n', 'c.yaml').consumers).toEqual([{ kind: 'kcl', name: 'app' }, { kind: 'flink', name: 'f' }]);
+    expect(() => parsePipeline('stream: {name: s, mode: on-demand}\nconsumers: [{kind: kafka, name: x}]\n', 'c.yaml')).toThrow(/consumers\[0\]\.kind/);
   });
 });
