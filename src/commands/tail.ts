@@ -41,7 +41,7 @@ export function register(program: Command): void {
     .option('-c, --max <n>', 'stop after n records (after --table/--op/--grep)')
     .option('--until <time>', 'stop at records that arrived after this ISO time (or -<duration> ago)')
     .option('--table <schema.table>', 'only these tables (schema.table or table; * wildcards); repeatable', (v: string, all: string[]) => [...all, v], [])
-    .option('--key-columns <schema.table=cols>', 'pretty: name the rows of a table DMS partitions by schema-table by these columns (col[,col]); repeatable', (v: string, all: string[]) => [...all, v], [])
+    .option('--key-columns <schema.table=cols>', 'pretty lines: name the rows of schema.table by these key columns (DMS schema-table partitioning); repeatable', (v: string, all: string[]) => [...all, v], [])
     .option('--op <ops>', `only these operations: ${OPS.join(',')} or a DMS control operation (add-column …)`)
     .option('--grep <regex>', 'only records whose payload matches')
     .option('--format <format>', `${FORMATS.join(' | ')} (default pretty; --json = json)`)
