@@ -16,6 +16,7 @@ interface TailFlags {
   max?: string;
   until?: string;
   table?: string[];
+  keyColumns?: string[];
   op?: string;
   grep?: string;
   format?: string;
@@ -40,6 +41,7 @@ export function register(program: Command): void {
     .option('-c, --max <n>', 'stop after n records (after --table/--op/--grep)')
     .option('--until <time>', 'stop at records that arrived after this ISO time (or -<duration> ago)')
     .option('--table <schema.table>', 'only these tables (schema.table or table; * wildcards); repeatable', (v: string, all: string[]) => [...all, v], [])
+    .option('--key-columns <schema.table=cols>', 'pretty lines: name the rows of schema.table by these key columns (DMS schema-table partitioning); repeatable', (v: string, all: string[]) => [...all, v], [])
     .option('--op <ops>', `only these operations: ${OPS.join(',')} or a DMS control operation (add-column …)`)
     .option('--grep <regex>', 'only records whose payload matches')
     .option('--format <format>', `${FORMATS.join(' | ')} (default pretty; --json = json)`)
@@ -106,16 +108,12 @@ async function validate(stream: string, flags: TailFlags, json: boolean, now: Da
     if (json && format !== 'json') throw new UsageError(`--format ${format} and --json: --json means --format json; pass one of them`);
   } else if (json) format = 'json';
   if (flags.template !== undefined) (await import('../render/tail.js')).checkTemplate(flags.template);
-  for (const t of flags.table ?? []) {
-    if (!/^[^\s]+$/.test(t)) throw new UsageError(`--table: expected schema.table or table (with * wildcards, e.g. shop.* or *.orders), got '${t}'`);
-  }
+  for (const t of flags.table ?? []) if (!/^[^\s]+$/.test(t)) throw new UsageError(`--table: expected schema.table or table (with * wildcards, e.g. shop.* or *.orders), got '${t}'`);
   let grep: RegExp | undefined;
-  if (flags.grep !== undefined) {
-    try {
-      grep = new RegExp(flags.grep);
-    } catch (err) {
-      throw new UsageError(`--grep: expected a JavaScript regular expression (${(err as Error).message})`);
-    }
+  try {
+    if (flags.grep !== undefined) grep = new RegExp(flags.grep);
+  } catch (err) {
+    throw new UsageError(`--grep: expected a JavaScript regular expression (${(err as Error).message})`);
   }
   const redact = flags.redact !== undefined ? flags.redact.split(',').map((c) => c.trim()).filter(Boolean) : undefined;
   if (redact && redact.length === 0) throw new UsageError('--redact: expected a comma-separated list of column names');
@@ -139,6 +137,7 @@ async function validate(stream: string, flags: TailFlags, json: boolean, now: Da
       ...(grep ? { grep } : {}),
     },
     format,
+    ...(flags.keyColumns?.length ? { keyColumns: (await import('../core/key-columns.js')).parseKeyColumnsFlag(flags.keyColumns) } : {}),
     ...(flags.template !== undefined ? { template: flags.template } : {}),
     ...(redact ? { redact } : {}),
     ...(flags.checkpoint !== undefined ? { checkpointPath: flags.checkpoint } : {}),

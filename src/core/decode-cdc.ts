@@ -2,7 +2,8 @@
  * The CDC layouts (pure): the single-line DMS text cut at its members, the DMS and Debezium documents
  * mapped onto one CdcView, and the columns an update changed. Bytes to payloads is decode.ts.
  */
-import type { CdcOperation, CdcView } from './decode.js';
+import { isUtf8 } from 'node:buffer';
+import type { CdcMessage, CdcOperation, CdcView } from './decode.js';
 
 const DMS_HEAD = '{"data":';
 const DMS_BEFORE_IMAGE = ',"before-image":';
@@ -70,11 +71,13 @@ export function dmsView(doc: Record<string, unknown>): CdcView | null {
     before,
     changed: operation === 'update' ? changedColumns(data, before) : null,
     transactionId: idOrNull(md['transaction-id']),
-    commitTime: typeof md['commit-timestamp'] === 'string' ? md['commit-timestamp'] : null,
+    commitTime: dmsTime(md['commit-timestamp']),
     key: scalarString(md['partition-key-value']),
   };
   if (doc.control !== undefined) view.control = doc.control;
-  if (typeof md.timestamp === 'string') view.timestamp = md.timestamp;
+  const ts = dmsTime(md.timestamp);
+  if (ts !== null) view.timestamp = ts;
+  if (view.changed === null && operation === 'update') addPartialChanges(view);
   return view;
 }
 
@@ -111,10 +114,13 @@ export function debeziumView(doc: Record<string, unknown>): CdcView | null {
   const data = isPlainObject(env.after) ? env.after : null;
   const before = isPlainObject(env.before) ? env.before : null;
   const transaction = isPlainObject(env.transaction) ? env.transaction : null;
+  // A message event belongs to no table: its source.schema and source.table are empty, and source.db is
+  // the database, not a schema.
+  const isMessage = operation === 'message';
   const view: CdcView = {
     recordType: 'data',
     operation,
-    schema: nonEmptyString(source.schema) ?? nonEmptyString(source.db),
+    schema: isMessage ? nonEmptyString(source.schema) : (nonEmptyString(source.schema) ?? nonEmptyString(source.db)),
     table: nonEmptyString(source.table),
     data,
     before,
@@ -122,16 +128,60 @@ export function debeziumView(doc: Record<string, unknown>): CdcView | null {
     transactionId: idOrNull(source.txId) ?? idOrNull(transaction?.id),
     // source.ts_ms is when the change was committed in the source database; the envelope's ts_ms is when
     // the connector processed it (Debezium connector docs, "change event values").
-    commitTime: epochMsToIso(source.ts_ms),
+    commitTime: debeziumTime(source),
     key: null,
   };
-  const ts = epochMsToIso(env.ts_ms);
+  const ts = debeziumTime(env);
   if (ts !== null) view.timestamp = ts;
+  if (view.changed === null && operation === 'update') addPartialChanges(view);
+  if (isMessage) view.message = debeziumMessage(env.message);
   return view;
+}
+
+/**
+ * A logical decoding message: `{prefix, content}`, the content bytes in base64 (the JSON converter's default
+ * binary.handling.mode; base64-url-safe is read too). Text content is decoded for the reader.
+ */
+function debeziumMessage(m: unknown): CdcMessage {
+  if (!isPlainObject(m)) return { prefix: null, content: null, contentBase64: null };
+  const prefix = typeof m.prefix === 'string' ? m.prefix : null;
+  const raw = m.content;
+  if (typeof raw !== 'string') return { prefix, content: null, contentBase64: null };
+  if (!BASE64.test(raw) || raw.length % 4 === 1) return { prefix, content: raw, contentBase64: null };
+  const bytes = Buffer.from(raw, 'base64');
+  return { prefix, content: isText(bytes) ? bytes.toString('utf8') : null, contentBase64: raw };
+}
+
+const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_BYTES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+/** Valid UTF-8 without control characters other than tab and line breaks. */
+function isText(bytes: Buffer): boolean {
+  return isUtf8(bytes) && !CONTROL_BYTES.test(bytes.toString('latin1'));
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Helpers
+
+/**
+ * For an update whose changed set is unknown: the certain changes (a before-image column whose value
+ * differs, e.g. a primary key that changed: PostgreSQL then logs the old key) and the columns whose old value
+ * is unknown. Assigned after `timestamp`, the order the `tail --json` line is written in.
+ */
+function addPartialChanges(view: CdcView): void {
+  const data = view.data;
+  if (data === null) return;
+  const before = view.before ?? {};
+  const certain: string[] = [];
+  const unknown: string[] = [];
+  for (const k in data) {
+    if (!Object.hasOwn(before, k)) unknown.push(k);
+    else if (!sameJson(before[k], data[k])) certain.push(k);
+  }
+  view.certainChanges = certain;
+  view.unknownOld = unknown;
+}
 
 /**
  * Columns whose value differs between before and data. null (unknown) when there is no before-image, when it
@@ -203,8 +253,25 @@ function idOrNull(v: unknown): string | number | null {
   return typeof v === 'string' || typeof v === 'number' ? v : null;
 }
 
-/** Date.prototype.toISOString throws outside ±8.64e15 ms; such values are treated as unknown. */
-function epochMsToIso(v: unknown): string | null {
-  if (typeof v !== 'number' || !Number.isFinite(v) || Math.abs(v) > 8.64e15) return null;
-  return new Date(v).toISOString();
+/**
+ * Debezium's ts_ms, else (Debezium 2.x and later also write them) ts_us or ts_ns, as ISO-8601 with
+ * milliseconds. 0 is unknown, not 1970: snapshots, tests and several documented examples write it.
+ */
+function debeziumTime(o: Record<string, unknown>): string | null {
+  return epochToIso(o.ts_ms, 1) ?? epochToIso(o.ts_us, 1e3) ?? epochToIso(o.ts_ns, 1e6);
 }
+
+/** Date.prototype.toISOString throws outside ±8.64e15 ms; such values, like 0, are treated as unknown. */
+function epochToIso(v: unknown, perMs: number): string | null {
+  if (typeof v !== 'number' || v === 0 || !Number.isFinite(v)) return null;
+  const ms = perMs === 1 ? v : Math.floor(v / perMs);
+  if (Math.abs(ms) > 8.64e15) return null;
+  return new Date(ms).toISOString();
+}
+
+/** A DMS time as written; null when absent, empty, or the zero epoch (1970-01-01T00:00:00, any precision). */
+function dmsTime(v: unknown): string | null {
+  if (typeof v !== 'string' || v === '' || v === '0') return null;
+  return v.startsWith('1970-01-01') && ZERO_EPOCH.test(v) ? null : v;
+}
+const ZERO_EPOCH = /^1970-01-01[T ]00:00:00(?:\.0*)?Z?$/;

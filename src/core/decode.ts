@@ -15,8 +15,9 @@ import { MIB } from './units.js';
 
 export { changedColumns, splitDmsText, type DmsSplit } from './decode-cdc.js';
 
-export type RecordFormat = 'dms' | 'debezium' | 'json' | 'text' | 'binary';
-export type CdcOperation = 'insert' | 'update' | 'delete' | 'load' | 'truncate' | 'control' | string;
+/** `tombstone`: a record of 0 bytes, as Debezium Server's Kinesis sink writes after a delete (its partition key is the row key). */
+export type RecordFormat = 'dms' | 'debezium' | 'json' | 'text' | 'binary' | 'tombstone';
+export type CdcOperation = 'insert' | 'update' | 'delete' | 'load' | 'truncate' | 'message' | 'control' | string;
 
 export interface RecordMeta {
   shardId: string;
@@ -44,6 +45,23 @@ export interface CdcView {
   control?: unknown;
   /** When the message was built: DMS metadata.timestamp, Debezium ts_ms (ISO-8601). Not the commit time. */
   timestamp?: string;
+  /**
+   * Updates whose `changed` is unknown (a key-only before-image, or none): the before-image's columns whose
+   * value differs in data (a changed primary key), the only changes that are certain.
+   */
+  certainChanges?: string[];
+  /** The same updates: data's columns whose old value is unknown (the before-image lacks them). */
+  unknownOld?: string[];
+  /** Debezium message events (op m, PostgreSQL logical decoding messages). */
+  message?: CdcMessage;
+}
+
+export interface CdcMessage {
+  prefix: string | null;
+  /** The content decoded from base64 when it is UTF-8 text, the content as written when it is not base64; else null. */
+  content: string | null;
+  /** The content as the record holds it (Debezium writes bytes in base64), or null when it is not base64. */
+  contentBase64: string | null;
 }
 
 export interface RecordView {
@@ -269,6 +287,7 @@ function decodeAggregate(bytes: Buffer, base: BaseView, compressed: 'gzip' | und
 // Payloads
 
 function decodePayload(bytes: Buffer, base: BaseView, compressed: 'gzip' | undefined): RecordView {
+  if (bytes.length === 0) return newView(base, 'tombstone', null, compressed);
   const first = firstNonSpace(bytes);
   const looksLikeJson = first === 0x7b /* { */ || first === 0x5b; /* [ */
   let text: string;

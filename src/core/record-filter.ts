@@ -6,7 +6,7 @@ import type { CdcView, RecordView } from './decode.js';
 export interface RecordFilter {
   /** 'schema.table' patterns, `*` matches any run of characters; a pattern without a dot matches the table name alone. */
   tables?: string[];
-  /** insert, update, delete, load, truncate, control (any control record), or a control operation (create-table …). */
+  /** insert, update, delete, load, truncate, message, tombstone, control (any control record), or a control operation (create-table …). */
   ops?: string[];
   /** Tested against the payload text (see payloadText). */
   grep?: RegExp;
@@ -15,15 +15,17 @@ export interface RecordFilter {
 /** What a redacted value is replaced with. */
 export const REDACTED = '***';
 
-/** The operations `tail --op` selects. */
-export const OPS = ['insert', 'update', 'delete', 'load', 'truncate', 'control'] as const;
+/** The operations `tail --op` selects: `message` is a Debezium message event, `tombstone` a record of 0 bytes. */
+export const OPS = ['insert', 'update', 'delete', 'load', 'truncate', 'message', 'tombstone', 'control'] as const;
 /** DMS control operations (AWS DMS User Guide, Using Amazon Kinesis Data Streams as a target), accepted by --op too. */
 export const CONTROL_OPS = ['create-table', 'rename-table', 'drop-table', 'change-columns', 'add-column', 'drop-column', 'rename-column', 'column-type-change'] as const;
 
 /**
  * Table and operation filters keep only CDC records that match. Records that could not be decoded (`error`)
  * pass them: nothing says which table they belong to, and hiding them would drop data without a word.
- * JSON, text and binary records have no table or operation and are dropped by either filter.
+ * JSON, text and binary records have no table or operation and are dropped by either filter; a tombstone
+ * has no table, and --op tombstone selects it. A record without a table (a Debezium message event) matches no
+ * --table pattern.
  */
 export function compileFilter(filter: RecordFilter): (view: RecordView) => boolean {
   const tablePatterns = filter.tables?.length ? filter.tables.map(compileTablePattern) : null;
@@ -32,9 +34,12 @@ export function compileFilter(filter: RecordFilter): (view: RecordView) => boole
   return (view) => {
     if ((tablePatterns || ops) && view.error === undefined) {
       const cdc = view.cdc;
-      if (!cdc) return false;
-      if (tablePatterns && !tablePatterns.some((match) => match(cdc))) return false;
-      if (ops && !ops.has(cdc.operation.toLowerCase()) && !(cdc.recordType === 'control' && ops.has('control'))) return false;
+      if (!cdc) {
+        if (view.format !== 'tombstone' || tablePatterns || !ops!.has('tombstone')) return false;
+      } else {
+        if (tablePatterns && (cdc.table === null || !tablePatterns.some((match) => match(cdc)))) return false;
+        if (ops && !ops.has(cdc.operation.toLowerCase()) && !(cdc.recordType === 'control' && ops.has('control'))) return false;
+      }
     }
     if (grep) {
       // A /g or /y regex keeps lastIndex between test() calls; reset so every record is tested from its start.

@@ -3,7 +3,8 @@
  * the `tail --json` object of docs/tail.md. Pure functions of the view; colour comes in as a chalk instance.
  */
 import type { ChalkInstance } from 'chalk';
-import type { CdcView, RecordView } from '../core/decode.js';
+import type { CdcMessage, CdcView, RecordView } from '../core/decode.js';
+import { tableDefKeyColumns, type KeyColumns } from '../core/key-columns.js';
 import { payloadText, qualifiedTable } from '../core/record-filter.js';
 
 /** Longest value shown in a pretty line before it is cut with an ellipsis. */
@@ -19,16 +20,21 @@ const PRETTY_PAYLOAD_CHARS = 200;
 /**
  * What a stream of pretty lines shares so its columns line up: the widest operation and table seen so far
  * (capped, so one long name does not push every later line right), and today's date (UTC), which a time
- * of another day is prefixed with.
+ * of another day is prefixed with. Also the key columns of tables, from --key-columns and from the
+ * `table-def` of the DMS control records seen so far, which name the row when the key names only its table.
  */
 export interface PrettyLayout {
   opWidth: number;
   tableWidth: number;
   todayUtc: string;
+  /** From --key-columns: they win over a table-def's. */
+  keyColumns: KeyColumns;
+  /** From the control records seen. */
+  tableDefKeys: KeyColumns;
 }
 
-export function prettyLayout(now: Date): PrettyLayout {
-  return { opWidth: 6, tableWidth: 0, todayUtc: now.toISOString().slice(0, 10) };
+export function prettyLayout(now: Date, keyColumns?: KeyColumns): PrettyLayout {
+  return { opWidth: 6, tableWidth: 0, todayUtc: now.toISOString().slice(0, 10), keyColumns: keyColumns ?? new Map(), tableDefKeys: new Map() };
 }
 
 const MAX_OP_WIDTH = 12;
@@ -46,16 +52,23 @@ export function formatPretty(view: RecordView, color: ChalkInstance, layout?: Pr
   if (view.error !== undefined) return `${head}  ${color.red(`undecodable: ${clean(view.error)}`)}`;
   const cdc = view.cdc;
   if (!cdc) {
+    // A tombstone's partition key is the key of the deleted row.
+    if (view.format === 'tombstone') return `${head}  ${color.red('tombstone')}  ${cut(clean(view.partitionKey), PRETTY_PAYLOAD_CHARS)}`;
     const label = view.format.padEnd(6);
     if (view.format === 'binary') return `${head}  ${color.magenta(label)}  ${byteLength(view)} bytes`;
-    const body = view.format === 'text' ? String(view.payload ?? '').trimEnd() : (JSON.stringify(view.payload) ?? '');
+    // A text keeps its trailing newline, shown escaped like any control character.
+    const body = view.format === 'text' ? String(view.payload ?? '') : (JSON.stringify(view.payload) ?? '');
     return `${head}  ${color.cyan(label)}  ${cut(clean(body), PRETTY_PAYLOAD_CHARS)}`;
   }
   const table = padded(layout, 'tableWidth', clean(qualifiedTable(cdc)) || '-', MAX_TABLE_WIDTH);
-  const key = clean(cdc.key ?? view.partitionKey);
-  if (cdc.recordType === 'control') return color.dim(`${head}  ${padded(layout, 'opWidth', cdc.operation, MAX_OP_WIDTH)}  ${table}  ${key}`);
+  if (cdc.recordType === 'control') {
+    if (layout && cdc.table !== null) rememberTableDef(layout, cdc);
+    return color.dim(`${head}  ${padded(layout, 'opWidth', cdc.operation, MAX_OP_WIDTH)}  ${table}  ${clean(cdc.key ?? view.partitionKey)}`);
+  }
+  const key = clean(rowKey(view, cdc, layout));
   const op = opColor(cdc.operation, color)(padded(layout, 'opWidth', clean(cdc.operation), MAX_OP_WIDTH));
   const line = `${head}  ${op}  ${table}  ${key}`;
+  if (cdc.message !== undefined) return `${line}  ${describeMessage(cdc.message)}`;
   if (cdc.operation !== 'update') return line;
   const changes = describeChanges(cdc);
   return changes ? `${line}  ${changes}` : line;
@@ -77,9 +90,33 @@ function opColor(operation: string, color: ChalkInstance): (s: string) => string
   }
 }
 
+/** A table-def's primary key, kept for the data records of its table that follow. */
+function rememberTableDef(layout: PrettyLayout, cdc: CdcView): void {
+  const columns = tableDefKeyColumns(cdc.control);
+  if (columns) layout.tableDefKeys.set(qualifiedTable(cdc).toLowerCase(), columns);
+}
+
 /**
- * `col: old → new` for each changed column. When the changed set is unknown (no or a key-only before-image),
- * `col → new` for every column the before-image does not hold.
+ * The key shown: the DMS partition-key-value, else the Kinesis partition key. When that names only the table
+ * (DMS `partition-key-type: schema-table`) and the table's key columns are known, `col=value[,col=value]`
+ * of the row instead.
+ */
+function rowKey(view: RecordView, cdc: CdcView, layout: PrettyLayout | undefined): string {
+  const key = cdc.key ?? view.partitionKey;
+  if (!layout || (layout.keyColumns.size === 0 && layout.tableDefKeys.size === 0)) return key;
+  const table = qualifiedTable(cdc);
+  if (key.length !== table.length || key.toLowerCase() !== table.toLowerCase()) return key;
+  const name = table.toLowerCase();
+  const columns = layout.keyColumns.get(name) ?? layout.tableDefKeys.get(name);
+  const row = cdc.data ?? cdc.before;
+  if (!columns || !row || !columns.some((c) => Object.hasOwn(row, c))) return key;
+  return columns.map((c) => `${c}=${show(Object.hasOwn(row, c) ? row[c] : undefined)}`).join(',');
+}
+
+/**
+ * `col: old → new` for each changed column. When the changed set is unknown (a key-only before-image, or
+ * none), the certain changes (a changed key) as `col: old → new`, every column whose old value is unknown
+ * as `col = value`, and one marker saying why.
  */
 function describeChanges(cdc: CdcView): string {
   const data = cdc.data ?? {};
@@ -88,10 +125,20 @@ function describeChanges(cdc: CdcView): string {
     if (cdc.changed.length === 0) return '(no column changed)';
     return cdc.changed.map((col) => `${clean(col)}: ${show(before[col])} → ${show(data[col])}`).join(', ');
   }
-  return Object.keys(data)
-    .filter((col) => !Object.hasOwn(before, col))
-    .map((col) => `${clean(col)} → ${show(data[col])}`)
-    .join(', ');
+  const certain = cdc.certainChanges ?? [];
+  const unknown = cdc.unknownOld ?? Object.keys(data).filter((col) => !Object.hasOwn(before, col));
+  const parts = certain.map((col) => `${clean(col)}: ${show(before[col])} → ${show(data[col])}`);
+  for (const col of unknown) parts.push(`${clean(col)} = ${show(data[col])}`);
+  const why = Object.keys(before).length === 0 ? 'no before-image' : 'key-only before-image';
+  return `${parts.join(', ')}${parts.length ? '  ' : ''}(old values unknown: ${why})`;
+}
+
+/** `prefix = p, content = text` of a Debezium message event; content that is not text as its size and base64. */
+function describeMessage(m: CdcMessage): string {
+  let content = '∅';
+  if (m.content !== null) content = cut(clean(m.content), PRETTY_PAYLOAD_CHARS);
+  else if (m.contentBase64 !== null) content = `${Buffer.byteLength(m.contentBase64, 'base64')} bytes, base64 ${cut(clean(m.contentBase64), PRETTY_VALUE_CHARS)}`;
+  return `prefix = ${m.prefix === null ? '∅' : show(m.prefix)}, content = ${content}`;
 }
 
 function show(value: unknown): string {
@@ -232,7 +279,7 @@ export function toJsonRecord(view: RecordView): object {
  */
 export function formatJsonLine(view: RecordView): string {
   const cdc = view.cdc;
-  if (cdc === null || cdc.control !== undefined || view.payloadBase64 !== undefined || view.error !== undefined) {
+  if (cdc === null || cdc.control !== undefined || cdc.message !== undefined || view.payloadBase64 !== undefined || view.error !== undefined) {
     return JSON.stringify(toJsonRecord(view));
   }
   const rows = view.rowJson;
@@ -241,12 +288,14 @@ export function formatJsonLine(view: RecordView): string {
   const sub = view.subSequenceNumber === undefined ? '' : `,"subSequenceNumber":${jsonValue(view.subSequenceNumber)}`;
   const compressed = view.compressed === undefined ? '' : `,"compressed":${jsonString(view.compressed)}`;
   const timestamp = cdc.timestamp === undefined ? '' : `,"timestamp":${jsonString(cdc.timestamp)}`;
+  const certain = cdc.certainChanges === undefined ? '' : `,"certainChanges":${jsonNames(cdc.certainChanges)}`;
+  const unknownOld = cdc.unknownOld === undefined ? '' : `,"unknownOld":${jsonNames(cdc.unknownOld)}`;
   return (
     `{"shardId":${jsonName(view.shardId)},"sequenceNumber":${jsonString(view.sequenceNumber)}${sub},"partitionKey":${jsonString(view.partitionKey)},` +
     `"arrivalTime":${jsonValue(view.arrivalTime)},"format":${jsonName(view.format)}${compressed},` +
     `"cdc":{"recordType":${jsonName(cdc.recordType)},"operation":${jsonName(cdc.operation)},"schema":${jsonNameOrNull(cdc.schema)},"table":${jsonNameOrNull(cdc.table)},` +
     `"data":${data},"before":${before},"changed":${jsonNames(cdc.changed)},"transactionId":${jsonValue(cdc.transactionId)},` +
-    `"commitTime":${jsonValue(cdc.commitTime)},"key":${jsonValue(cdc.key)}${timestamp}}}`
+    `"commitTime":${jsonValue(cdc.commitTime)},"key":${jsonValue(cdc.key)}${timestamp}${certain}${unknownOld}}}`
   );
 }
 

@@ -1,6 +1,7 @@
 /** How `tail` writes: one line per record on stdout (pretty / json / raw / template), and the end-of-run summary. */
 import type { ChalkInstance } from 'chalk';
 import type { RecordView } from '../core/decode.js';
+import type { KeyColumns } from '../core/key-columns.js';
 import { formatNumber } from '../core/units.js';
 import { LineWriter } from '../io/line-writer.js';
 import type { TailResult } from '../services/tail.js';
@@ -14,6 +15,8 @@ export interface TailFormatOptions {
   format: TailFormat;
   /** With format 'template'. */
   template?: string;
+  /** --key-columns: the columns that name a row in the pretty line of a table DMS partitions by schema and table. */
+  keyColumns?: KeyColumns;
 }
 
 /** Writes each batch of records as lines on stdout; resolves when stdout can take more. */
@@ -41,7 +44,7 @@ function formatter(opts: TailFormatOptions, color: ChalkInstance): (view: Record
       return (view) => formatTemplate(view, template);
     }
     default: {
-      const layout = prettyLayout(new Date());
+      const layout = prettyLayout(new Date(), opts.keyColumns);
       return (view) => formatPretty(view, color, layout);
     }
   }

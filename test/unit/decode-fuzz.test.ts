@@ -18,7 +18,7 @@ import { seededRandom } from '../../src/core/random.js';
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const fixture = (name: string) => readFileSync(FIXTURES + name);
 const META: RecordMeta = { shardId: 'shardId-000000000001', sequenceNumber: '1', partitionKey: 'pk', arrivalTime: new Date('2026-11-20T00:00:00Z') };
-const FORMATS = new Set(['dms', 'debezium', 'json', 'text', 'binary']);
+const FORMATS = new Set(['dms', 'debezium', 'json', 'text', 'binary', 'tombstone']);
 const plain = new Chalk({ level: 0 });
 const filter = compileFilter({ tables: ['*.*'], ops: ['insert', 'control'], grep: /a/g });
 const REDACT = new Set(['id', 'data', 'a']);

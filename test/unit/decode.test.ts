@@ -87,6 +87,8 @@ const FIXTURE_CASES: { name: string; file: string; format: RecordView['format'];
       commitTime: '2026-11-21T08:00:01.101990Z',
       key: null,
       timestamp: '2026-11-21T08:00:01.120004Z',
+      certainChanges: [],
+      unknownOld: ['email', 'plan', 'note'],
     },
   },
   { name: 'DMS delete → key column set, others null', file: 'delete.json', format: 'dms', cdc: DELETE_CDC },
@@ -194,6 +196,8 @@ const FIXTURE_CASES: { name: string; file: string; format: RecordView['format'];
       commitTime: new Date(1763712001101).toISOString(),
       key: null,
       timestamp: new Date(1763712001120).toISOString(),
+      certainChanges: [],
+      unknownOld: ['email', 'plan'],
     },
   },
   {
@@ -320,7 +324,7 @@ describe('decodeRecord: formats and edge cases', () => {
     { name: 'JSON string → json', input: bytes('"hi"'), expect: { format: 'json', payload: 'hi' } },
     { name: 'text that starts like a JSON literal but is not → text', input: bytes('nothing to see'), expect: { format: 'text', payload: 'nothing to see' } },
     { name: 'number-led text → text', input: bytes('404 not found'), expect: { format: 'text', payload: '404 not found' } },
-    { name: 'empty record → empty text', input: new Uint8Array(0), expect: { format: 'text', payload: '' } },
+    { name: 'empty record → tombstone (Debezium Server writes one after a delete), no payload', input: new Uint8Array(0), expect: { format: 'tombstone', cdc: null } },
     { name: 'bytes that are not UTF-8 → binary with base64, not an error', input: Uint8Array.from([0x00, 0xff, 0xfe, 0x80]), expect: { format: 'binary', cdc: null, payloadBase64: 'AP/+gA==' } },
     { name: 'JSON-looking bytes with invalid UTF-8 → error', input: Uint8Array.from([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x7d]), expect: { format: 'binary', payloadBase64: 'eyLDKCJ9', error: 'invalid UTF-8 in a JSON payload' } },
     { name: 'truncated JSON array → error', input: bytes('[1,2'), expect: { format: 'binary', payloadBase64: 'WzEsMg==' } },
@@ -395,7 +399,7 @@ describe('decodeRecord: Debezium details', () => {
   const env = (op: string, extra: Record<string, unknown> = {}) =>
     bytes(JSON.stringify({ before: null, after: { id: 1 }, source: { db: 'd', schema: 'sc', table: 'tb', ts_ms: 0 }, op, ts_ms: 5, ...extra }));
   const cases: { name: string; input: Uint8Array; expect: Partial<CdcView> }[] = [
-    { name: 'op c → insert', input: env('c'), expect: { operation: 'insert', data: { id: 1 }, schema: 'sc', commitTime: '1970-01-01T00:00:00.000Z' } },
+    { name: 'op c → insert; source.ts_ms 0 is an unknown commit time, not 1970', input: env('c'), expect: { operation: 'insert', data: { id: 1 }, schema: 'sc', commitTime: null } },
     { name: 'op r (snapshot read) → load', input: env('r'), expect: { operation: 'load' } },
     { name: 'op t → truncate', input: env('t', { after: null }), expect: { operation: 'truncate', data: null } },
     { name: 'unknown op is kept as written', input: env('x'), expect: { operation: 'x' } },

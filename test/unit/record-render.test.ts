@@ -41,13 +41,13 @@ describe('formatPretty', () => {
     { name: 'gzip insert renders like the plain one', file: 'insert.json.gz', line: '10:16:02.507  0003  insert  shop.orders  shop.orders.1001' },
     { name: 'delete without partition-key-value falls back to the Kinesis partition key', file: 'delete.json', line: '10:16:02.507  0003  delete  public.customers  outer-key' },
     { name: 'load', file: 'load.json', line: '10:16:02.507  0003  load    inventory.items  inventory.items.A-17' },
-    { name: 'update with a key-only before-image lists new values of the other columns', file: 'update-transaction-details-postgres.json', line: '10:16:02.507  0003  update  public.customers  outer-key  email → ada@example.com, plan → pro, note → naïve café ☕' },
+    { name: 'update with a key-only before-image shows the other columns as values, not changes, with one marker', file: 'update-transaction-details-postgres.json', line: '10:16:02.507  0003  update  public.customers  outer-key  email = ada@example.com, plan = pro, note = naïve café ☕  (old values unknown: key-only before-image)' },
     { name: 'control record shows its control operation', file: 'control-create-table.json', line: '10:16:02.507  0003  create-table  public.customers  task-7QXWZ.public.customers' },
     { name: 'task-level control record without a schema shows the table alone', file: 'control-task-level.json', line: '10:16:02.507  0003  create-table  awsdms_apply_exceptions  outer-key' },
-    { name: 'Debezium update', file: 'debezium-update-with-schema.json', line: '10:16:02.507  0003  update  public.customers  outer-key  email → ada@example.com, plan → pro' },
+    { name: 'Debezium update with a key-only before', file: 'debezium-update-with-schema.json', line: '10:16:02.507  0003  update  public.customers  outer-key  email = ada@example.com, plan = pro  (old values unknown: key-only before-image)' },
     { name: 'undecodable record says why', file: 'malformed-truncated.json', line: `10:16:02.507  0003  undecodable: ${TRUNCATED_WHY}` },
     { name: 'KPL bad MD5 says why', file: 'kpl-aggregated-bad-md5.bin', line: '10:16:02.507  0003  undecodable: KPL aggregate MD5 mismatch: the record is corrupt or was altered' },
-    { name: 'text record, trailing newline trimmed', file: 'not-json.txt', line: '10:16:02.507  0003  text    plain text log line, not JSON' },
+    { name: 'text record, trailing newline kept, escaped', file: 'not-json.txt', line: '10:16:02.507  0003  text    plain text log line, not JSON\\n' },
   ])('$name', ({ file, line }) => {
     expect(formatPretty(view(file), plain)).toBe(line);
   });
