@@ -8,6 +8,8 @@
  *   one change per row, and a row with a change in flight or waiting for a retry has its later
  *   changes held back until that change is written: each row's changes reach the stream in order.
  * - With `aggregate`, user records are packed into KPL aggregated records (kpl-aggregate.ts).
+ * - With `onGiveUp`, a record that runs out of attempts is handed back instead of failing the run, and so is
+ *   every later record of its row (sending those would put them before it when it is retried).
  */
 import type { PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { PUTRECORDS_MAX_BYTES, PUTRECORDS_MAX_RECORDS, RECORD_DEFAULT_MAX_BYTES } from '../core/limits.js';
@@ -23,6 +25,8 @@ export interface WriterRecord {
   data: Uint8Array;
   /** The row's identity: records with the same key reach the stream in the order they were added. */
   orderingKey: string;
+  /** Decimal hash key that picks the shard instead of the partition key's MD5 (Kinesis API Reference, PutRecords). */
+  explicitHashKey?: string;
 }
 
 export interface StreamWriterOptions {
@@ -38,6 +42,8 @@ export interface StreamWriterOptions {
   maxRecordBytes?: number;
   /** Milliseconds since the run started (back-off deadlines are on this clock). */
   clock: () => number;
+  /** Records that could not be written: out of attempts (`reason` is the last error code), or behind one of their row that was. */
+  onGiveUp?: (rec: WriterRecord, reason: string) => void;
 }
 
 export interface WriterStats {
@@ -56,6 +62,8 @@ export interface WriterStats {
   requests: number;
   /** User records per shard id, from the PutRecords results. */
   perShard: Record<string, number>;
+  /** Records handed to `onGiveUp`. */
+  gaveUp: number;
 }
 
 export interface Pending {
@@ -77,13 +85,14 @@ export interface Outgoing {
 const encoder = new TextEncoder();
 
 export class StreamWriter {
-  readonly stats: WriterStats = { records: 0, kinesisRecords: 0, bytes: 0, partitionKeyBytes: 0, throttled: 0, otherFailures: 0, requests: 0, perShard: {} };
+  readonly stats: WriterStats = { records: 0, kinesisRecords: 0, bytes: 0, partitionKeyBytes: 0, throttled: 0, otherFailures: 0, requests: 0, perShard: {}, gaveUp: 0 };
   readonly flushIntervalMs: number;
   private readonly maxInFlight: number;
   private readonly maxAttempts: number;
   private readonly maxRecordBytes: number;
   private queue: Pending[] = [];
   private readonly inFlightKeys = new Set<string>();
+  private readonly gaveUpKeys = new Set<string>();
   private readonly inFlight = new Set<Promise<void>>();
   private added = 0;
   private fatal: unknown;
@@ -126,6 +135,13 @@ export class StreamWriter {
     const n = this.queue.length;
     this.queue = [];
     return n;
+  }
+
+  /** Takes the records not yet sent off the queue, in the order they were added; those in flight finish. */
+  takeQueued(): WriterRecord[] {
+    const taken = this.queue.map((p) => p.rec);
+    this.queue = [];
+    return taken;
   }
 
   add(rec: WriterRecord): void {
@@ -185,6 +201,10 @@ export class StreamWriter {
         rest.push(...queue.slice(i));
         break;
       }
+      if (this.gaveUpKeys.has(key)) {
+        this.giveUp(p.rec, 'an earlier record with the same partition key could not be written');
+        continue;
+      }
       if (held.has(key) || this.inFlightKeys.has(key) || p.notBeforeMs > now) {
         // Everything later of this row waits behind this change.
         held.add(key);
@@ -197,6 +217,11 @@ export class StreamWriter {
     }
     this.queue = rest;
     return chosen;
+  }
+
+  private giveUp(rec: WriterRecord, reason: string): void {
+    this.stats.gaveUp++;
+    this.opts.onGiveUp!(rec, reason);
   }
 
   private requeue(items: Pending[]): void {
@@ -236,6 +261,11 @@ export class StreamWriter {
           else stats.otherFailures++;
           for (const u of o.users) {
             u.attempts++;
+            if (u.attempts >= this.maxAttempts && this.opts.onGiveUp) {
+              this.gaveUpKeys.add(u.rec.orderingKey);
+              this.giveUp(u.rec, r?.ErrorCode ?? 'no result');
+              continue;
+            }
             if (u.attempts >= this.maxAttempts) this.fatal ??= new AwsCallError(`PutRecords: a record of ${u.rec.orderingKey} still failed after ${u.attempts} attempts (${r?.ErrorCode ?? 'no result'})`, 'the stream is throttling: lower --rps or add shards');
             u.notBeforeMs = now + backoffMs(u.attempts, Math.random());
             retry.push(u);
@@ -260,7 +290,7 @@ export class StreamWriter {
 
 function plainEntry(p: Pending): Outgoing {
   return {
-    entry: { PartitionKey: p.rec.partitionKey, Data: p.rec.data },
+    entry: p.rec.explicitHashKey === undefined ? { PartitionKey: p.rec.partitionKey, Data: p.rec.data } : { PartitionKey: p.rec.partitionKey, Data: p.rec.data, ExplicitHashKey: p.rec.explicitHashKey },
     users: [p],
     dataBytes: p.rec.data.length,
     keyBytes: encoder.encode(p.rec.partitionKey).length,

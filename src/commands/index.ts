@@ -18,6 +18,7 @@ export const COMMANDS: Record<string, () => Promise<{ register: Register }>> = {
   tail: () => import('./tail.js'),
   lag: () => import('./lag.js'),
   produce: () => import('./produce.js'),
+  put: () => import('./put.js'),
   local: () => import('./local.js'),
   demo: () => import('./demo.js'),
 };
