@@ -28,7 +28,6 @@ interface TailFlags extends Pick<TailFormatOptions, 'includeRaw'> {
 }
 
 const FORMATS = ['pretty', 'json', 'raw'] as const;
-
 export function register(program: Command): void {
   program
     .command('tail')
