@@ -59,7 +59,7 @@ export function register(program: Command): void {
     .action(
       action<PutFlags>(async (ctx, args, flags) => {
         const [stream, files] = args as unknown as [string, string[] | undefined];
-        const options = await validate(stream, files ?? [], flags, new Date());
+        const options = await validate(stream, files ?? [], flags, new Date(), ctx.env);
         const [{ put }, { putDocument, putProgress, renderPutReport }] = await Promise.all([import('../services/put.js'), import('../render/put.js')]);
         const progress = putProgress(ctx.out);
         ctx.onClose(() => progress.clear());
@@ -82,7 +82,7 @@ export function register(program: Command): void {
     );
 }
 
-async function validate(stream: string, files: string[], flags: PutFlags, now: Date): Promise<PutOptions> {
+async function validate(stream: string, files: string[], flags: PutFlags, now: Date, env: NodeJS.ProcessEnv): Promise<PutOptions> {
   const format = parseEnumFlag('--format', flags.format, PUT_FORMATS);
   const from = flags.from !== undefined ? parseS3Url(flags.from) : undefined;
   if (from && files.length) throw new UsageError('--from: read either files or an S3 prefix, not both');
@@ -115,5 +115,7 @@ async function validate(stream: string, files: string[], flags: PutFlags, now: D
     skipBad: Boolean(flags.skipBad),
     failedFile,
     maxInFlight: parseNumberFlag('--max-in-flight', flags.maxInFlight, { min: 1, max: 64, integer: true }),
+    // Tests only: give up on a failing record sooner.
+    ...(env.CDCPIPE_TEST_PUT_MAX_ATTEMPTS ? { maxAttempts: Number(env.CDCPIPE_TEST_PUT_MAX_ATTEMPTS) } : {}),
   };
 }

@@ -66,6 +66,8 @@ export function detectFormat(bytes: Uint8Array): PutFormat {
     const obj = parseObject(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8', first.start, first.end));
     if (obj) {
       if (typeof obj.rawData === 'string' && ('errorCode' in obj || 'lastErrorCode' in obj)) return 'firehose-errors';
+      // A --failed-file line of a bad input: read as tail, so it is reported as bad again, never written.
+      if (typeof obj.bad === 'string' && typeof obj.input === 'string') return 'tail';
       if (typeof obj.partitionKey === 'string' && ('dataBase64' in obj || 'payload' in obj || 'payloadBase64' in obj || 'sequenceNumber' in obj)) return 'tail';
     }
   }

@@ -79,6 +79,7 @@ describe('input formats', () => {
   it.each([
     ['a tail --json line', '{"shardId":"s","sequenceNumber":"1","partitionKey":"k","format":"text","payload":"x"}\n', 'tail'],
     ['a failed-file line', '{"partitionKey":"k","dataBase64":"eA=="}\n', 'tail'],
+    ['a failed-file line of a bad input', '{"bad":"not JSON","input":"a:1","text":"x"}\n', 'tail'],
     ['a Firehose error line', '{"attemptsMade":4,"errorCode":"Lambda.ProcessingFailed","errorMessage":"m","rawData":"eA=="}\n', 'firehose-errors'],
     ['concatenated JSON', '{"a":1}{"a":2}', 'firehose-archive'],
     ['text', 'hello\nworld\n', 'lines'],
