@@ -7,8 +7,9 @@
 //   (c) tail CPU        bench/tail-cpu.js          CPU s over 20k records vs a bare SDK GetRecords loop (own kinesis-local)
 //   (d) lag / reshard   bench/scale.js             AWS calls and wall time on 1,000 / 10,000 simulated shards (mocked SDK)
 //   (e) provision       bench/provision-converge.js mutating calls on a re-run (mocked SDK)
+//   (f) put CPU         bench/put.js               CPU s over 20k 1 KiB records vs a bare SDK PutRecords loop; records/s vs kinesis-local's ceiling
 //
-//   node bench/run.js [--only a,b,c,d,e] [--tail-records 20000] [--tail-rounds 5] [--startup-runs 9]
+//   node bench/run.js [--only a,b,c,d,e,f] [--tail-records 20000] [--tail-rounds 5] [--startup-runs 9] [--put-records 20000] [--put-rounds 3]
 // Not part of `npm test`: the figures depend on the machine; docs/performance.md records the latest run.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -23,11 +24,13 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const { values } = parseArgs({
   options: {
-    only: { type: 'string', default: 'a,b,c,d,e' },
+    only: { type: 'string', default: 'a,b,c,d,e,f' },
     // The tail issue states its target at 20,000 records; the ratio moves with the count (fixed start-up vs per record).
     'tail-records': { type: 'string', default: '20000' },
     'tail-rounds': { type: 'string', default: '5' },
     'startup-runs': { type: 'string', default: '9' },
+    'put-records': { type: 'string', default: '20000' },
+    'put-rounds': { type: 'string', default: '3' },
   },
 });
 const parts = new Set(values.only.split(',').map((s) => s.trim()));
@@ -77,22 +80,28 @@ function startupCpu(runs) {
 }
 
 function runTailCpu(records, rounds) {
+  return runScript('tail-cpu.js', ['--records', String(records), '--rounds', String(rounds), '--shards', '2', '--json']);
+}
+
+/** Runs bench/<script> --json in its own process and resolves with its JSON result. */
+function runScript(script, args) {
+  const tag = script.replace(/\.js$/, '');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`${HERE}tail-cpu.js`, '--records', String(records), '--rounds', String(rounds), '--shards', '2', '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    const child = spawn(process.execPath, [`${HERE}${script}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => {
       stderr += d;
-      process.stderr.write(`  [tail-cpu] ${d}`);
+      process.stderr.write(`  [${tag}] ${d}`);
     });
     child.once('error', reject);
-    // tail-cpu.js exits 1 when the target is missed: the figures are still wanted.
+    // The scripts exit 1 when the target is missed: the figures are still wanted.
     child.once('close', (code) => {
       try {
         resolve(JSON.parse(stdout));
       } catch {
-        reject(new Error(`bench/tail-cpu.js exited ${code} without a result: ${stderr.slice(-2000)}`));
+        reject(new Error(`bench/${script} exited ${code} without a result: ${stderr.slice(-2000)}`));
       }
     });
   });
@@ -134,6 +143,15 @@ if (parts.has('e')) {
   step('(e) provision converge');
   const { benchProvisionConverge } = await import('./provision-converge.js');
   results.figures.provisionConverge = await benchProvisionConverge();
+}
+if (parts.has('f')) {
+  step('(f) put CPU (kinesis-local)');
+  try {
+    results.figures.putCpu = await runScript('put.js', ['--records', values['put-records'], '--rounds', values['put-rounds'], '--json']);
+  } catch (err) {
+    process.stderr.write(`(f) failed: ${err.message}\n`);
+    results.figures.putCpu = { error: err.message };
+  }
 }
 results.machine.loadAverageAtEnd = os.loadavg().map((x) => +x.toFixed(2));
 results.totalSeconds = +((performance.now() - started) / 1000).toFixed(1);
@@ -198,6 +216,11 @@ if (f.provisionConverge) {
   const p = f.provisionConverge;
   rows.push(['(e) provision re-run: mutating calls', String(p.reRun.mutatingCalls), `first run: ${p.firstRun.mutatingCalls}`, '', '0', met(p.pass)]);
 }
+if (f.putCpu && !f.putCpu.error) {
+  const p = f.putCpu;
+  rows.push([`(f) put CPU, ${p.records.toLocaleString('en-US')} records, median of ${p.rounds}`, `${p.put.cpuSeconds.toFixed(2)} CPU s`, `bare PutRecords loop: ${p.barePutRecordsLoop.cpuSeconds.toFixed(2)} CPU s`, `${p.ratio.toFixed(2)}×`, `≤ ${p.target}×`, met(p.pass)]);
+  rows.push(['(f) put records/s', `${p.put.recordsPerSecond.toLocaleString('en-US')} records/s`, `kinesis-local ceiling (bare loop): ${p.barePutRecordsLoop.recordsPerSecond.toLocaleString('en-US')} records/s`, `${p.throughputShareOfCeiling.toFixed(2)}×`, '', '']);
+}
 
 const head = ['figure', 'cdcpipe', 'baseline (same run)', 'ratio', 'target', ''];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -212,7 +235,7 @@ results.table = { head, rows };
 
 const out = `${HERE}results.json`;
 // Keep parts that were not re-run (--only) from the previous results.
-if (parts.size < 5) {
+if (parts.size < 6) {
   try {
     const prev = JSON.parse(readFileSync(out, 'utf8'));
     results.figures = { ...prev.figures, ...results.figures };
