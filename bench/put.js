@@ -13,6 +13,9 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
+// The SDK's Node.js support notice is noise here (set before any SDK module loads: they are imported dynamically).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TARGET_RATIO = 1.3;
 const CREDENTIALS = { accessKeyId: 'AKIDLOCALBENCH', secretAccessKey: 'local-bench-secret-not-real' };
