@@ -159,11 +159,14 @@ export class StreamWriter {
       this.shardMap = await loadShardMap(this.kinesis, this.opts.stream);
       this.shardMapStale = false;
     }
-    const due = final || this.queue.length >= PUTRECORDS_MAX_RECORDS || now - this.lastSendMs >= this.flushIntervalMs;
+    const intervalDue = now - this.lastSendMs >= this.flushIntervalMs;
+    const due = final || this.queue.length >= PUTRECORDS_MAX_RECORDS || intervalDue;
     while (due && !this.fatal && this.inFlight.size < this.maxInFlight && this.queue.length > 0) {
-      this.lastSendMs = now;
-      const chosen = this.pick(now);
+      // A partial request (the queue's other records wait behind their rows' changes in flight) waits for the
+      // flush interval while others are in flight: sent at once, each finished request would start a tiny one.
+      const chosen = this.pick(now, !final && !intervalDue && this.inFlight.size > 0);
       if (chosen.length === 0) break;
+      this.lastSendMs = now;
       const outgoing = this.opts.aggregate ? aggregateByShard(chosen, this.shardMap!, this.maxRecordBytes) : chosen.map(plainEntry);
       if (outgoing.length > PUTRECORDS_MAX_RECORDS) {
         this.requeue(outgoing.splice(PUTRECORDS_MAX_RECORDS).flatMap((o) => o.users));
@@ -183,11 +186,12 @@ export class StreamWriter {
   }
 
   /** Takes the next request's records off the queue, keeping every row's changes in order. */
-  private pick(now: number): Pending[] {
+  private pick(now: number, onlyFull = false): Pending[] {
     const chosen: Pending[] = [];
     const rest: Pending[] = [];
     const held = new Set<string>();
     let bytes = 0;
+    let filled = false;
     // Aggregates add protobuf framing (a few bytes per user record): leave them 1 MiB of room.
     const budget = this.opts.aggregate ? PUTRECORDS_MAX_BYTES - RECORD_DEFAULT_MAX_BYTES : PUTRECORDS_MAX_BYTES;
     const queue = this.queue;
@@ -199,13 +203,14 @@ export class StreamWriter {
       // A record bigger than the whole budget still goes, alone, rather than blocking the queue.
       if (full && chosen.length > 0) {
         rest.push(...queue.slice(i));
+        filled = true;
         break;
       }
-      if (this.gaveUpKeys.has(key)) {
+      if (this.gaveUpKeys.has(key) && !onlyFull) {
         this.giveUp(p.rec, 'an earlier record with the same partition key could not be written');
         continue;
       }
-      if (held.has(key) || this.inFlightKeys.has(key) || p.notBeforeMs > now) {
+      if (held.has(key) || this.inFlightKeys.has(key) || this.gaveUpKeys.has(key) || p.notBeforeMs > now) {
         // Everything later of this row waits behind this change.
         held.add(key);
         rest.push(p);
@@ -215,6 +220,8 @@ export class StreamWriter {
       chosen.push(p);
       bytes += size;
     }
+    // Not full: nothing is taken (the queue is left as it was).
+    if (onlyFull && !filled) return [];
     this.queue = rest;
     return chosen;
   }
