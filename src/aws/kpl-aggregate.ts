@@ -34,15 +34,15 @@ export function hashKeyOf(partitionKey: string): bigint {
   return BigInt(`0x${createHash('md5').update(partitionKey, 'utf8').digest('hex')}`);
 }
 
-function shardFor(map: ShardMap, partitionKey: string): string {
-  const h = hashKeyOf(partitionKey);
+function shardFor(map: ShardMap, partitionKey: string, explicitHashKey: string | undefined): string {
+  const h = explicitHashKey !== undefined ? BigInt(explicitHashKey) : hashKeyOf(partitionKey);
   return map.find((r) => h >= r.start && h <= r.end)?.shardId ?? map[0]?.shardId ?? 'unknown';
 }
 
 interface KplAggregator {
   totalBytes: number;
-  addUserRecord(r: { partitionKey: string; data: Buffer }): void;
-  calculateUserRecordSize(r: { partitionKey: string; data: Buffer }): number;
+  addUserRecord(r: { partitionKey: string; data: Buffer; explicitHashKey?: string }): void;
+  calculateUserRecordSize(r: { partitionKey: string; data: Buffer; explicitHashKey?: string }): number;
   length(): number;
   build(): { partitionKey: string; data: Buffer } | undefined;
 }
@@ -66,7 +66,7 @@ function newAggregator(): KplAggregator {
 export function aggregateByShard(users: Pending[], map: ShardMap, maxRecordBytes: number): Outgoing[] {
   const groups = new Map<string, Pending[]>();
   for (const u of users) {
-    const shard = shardFor(map, u.rec.partitionKey);
+    const shard = shardFor(map, u.rec.partitionKey, u.rec.explicitHashKey);
     const list = groups.get(shard) ?? [];
     list.push(u);
     groups.set(shard, list);
@@ -80,13 +80,17 @@ export function aggregateByShard(users: Pending[], map: ShardMap, maxRecordBytes
       const built = agg.build();
       if (built) {
         if (!built.data.subarray(0, 4).equals(KPL_MAGIC)) throw new Error('aws-kinesis-agg produced a record without the KPL magic number');
-        out.push({ entry: { PartitionKey: built.partitionKey, Data: built.data }, users: members, dataBytes: built.data.length, keyBytes: encoder.encode(built.partitionKey).length, predictedShard: shard });
+        // The aggregate goes where its first user record would: by that record's explicit hash key when it has one.
+        const ehk = members[0]!.rec.explicitHashKey;
+        const entry = ehk === undefined ? { PartitionKey: built.partitionKey, Data: built.data } : { PartitionKey: built.partitionKey, Data: built.data, ExplicitHashKey: ehk };
+        out.push({ entry, users: members, dataBytes: built.data.length, keyBytes: encoder.encode(built.partitionKey).length, predictedShard: shard });
       }
       agg = newAggregator();
       members = [];
     };
     for (const u of list) {
-      const user = { partitionKey: u.rec.partitionKey, data: Buffer.from(u.rec.data.buffer, u.rec.data.byteOffset, u.rec.data.byteLength) };
+      const data = Buffer.from(u.rec.data.buffer, u.rec.data.byteOffset, u.rec.data.byteLength);
+      const user = u.rec.explicitHashKey === undefined ? { partitionKey: u.rec.partitionKey, data } : { partitionKey: u.rec.partitionKey, data, explicitHashKey: u.rec.explicitHashKey };
       if (members.length === 0) firstKeyBytes = encoder.encode(user.partitionKey).length;
       const limit = maxRecordBytes - KPL_MAGIC.length - 16 - firstKeyBytes;
       if (members.length > 0 && agg.totalBytes + agg.calculateUserRecordSize(user) > limit) {

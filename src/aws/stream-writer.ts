@@ -8,6 +8,8 @@
  *   one change per row, and a row with a change in flight or waiting for a retry has its later
  *   changes held back until that change is written: each row's changes reach the stream in order.
  * - With `aggregate`, user records are packed into KPL aggregated records (kpl-aggregate.ts).
+ * - With `onGiveUp`, a record that runs out of attempts is handed back instead of failing the run, and so is
+ *   every later record of its row (sending those would put them before it when it is retried).
  */
 import type { PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { PUTRECORDS_MAX_BYTES, PUTRECORDS_MAX_RECORDS, RECORD_DEFAULT_MAX_BYTES } from '../core/limits.js';
@@ -23,6 +25,8 @@ export interface WriterRecord {
   data: Uint8Array;
   /** The row's identity: records with the same key reach the stream in the order they were added. */
   orderingKey: string;
+  /** Decimal hash key that picks the shard instead of the partition key's MD5 (Kinesis API Reference, PutRecords). */
+  explicitHashKey?: string;
 }
 
 export interface StreamWriterOptions {
@@ -38,6 +42,8 @@ export interface StreamWriterOptions {
   maxRecordBytes?: number;
   /** Milliseconds since the run started (back-off deadlines are on this clock). */
   clock: () => number;
+  /** Records that could not be written: out of attempts (`reason` is the last error code), or behind one of their row that was. */
+  onGiveUp?: (rec: WriterRecord, reason: string) => void;
 }
 
 export interface WriterStats {
@@ -56,6 +62,8 @@ export interface WriterStats {
   requests: number;
   /** User records per shard id, from the PutRecords results. */
   perShard: Record<string, number>;
+  /** Records handed to `onGiveUp`. */
+  gaveUp: number;
 }
 
 export interface Pending {
@@ -77,13 +85,14 @@ export interface Outgoing {
 const encoder = new TextEncoder();
 
 export class StreamWriter {
-  readonly stats: WriterStats = { records: 0, kinesisRecords: 0, bytes: 0, partitionKeyBytes: 0, throttled: 0, otherFailures: 0, requests: 0, perShard: {} };
+  readonly stats: WriterStats = { records: 0, kinesisRecords: 0, bytes: 0, partitionKeyBytes: 0, throttled: 0, otherFailures: 0, requests: 0, perShard: {}, gaveUp: 0 };
   readonly flushIntervalMs: number;
   private readonly maxInFlight: number;
   private readonly maxAttempts: number;
   private readonly maxRecordBytes: number;
   private queue: Pending[] = [];
   private readonly inFlightKeys = new Set<string>();
+  private readonly gaveUpKeys = new Set<string>();
   private readonly inFlight = new Set<Promise<void>>();
   private added = 0;
   private fatal: unknown;
@@ -128,6 +137,13 @@ export class StreamWriter {
     return n;
   }
 
+  /** Takes the records not yet sent off the queue, in the order they were added; those in flight finish. */
+  takeQueued(): WriterRecord[] {
+    const taken = this.queue.map((p) => p.rec);
+    this.queue = [];
+    return taken;
+  }
+
   add(rec: WriterRecord): void {
     this.queue.push({ seq: this.added++, rec, attempts: 0, notBeforeMs: 0 });
   }
@@ -143,11 +159,14 @@ export class StreamWriter {
       this.shardMap = await loadShardMap(this.kinesis, this.opts.stream);
       this.shardMapStale = false;
     }
-    const due = final || this.queue.length >= PUTRECORDS_MAX_RECORDS || now - this.lastSendMs >= this.flushIntervalMs;
+    const intervalDue = now - this.lastSendMs >= this.flushIntervalMs;
+    const due = final || this.queue.length >= PUTRECORDS_MAX_RECORDS || intervalDue;
     while (due && !this.fatal && this.inFlight.size < this.maxInFlight && this.queue.length > 0) {
-      this.lastSendMs = now;
-      const chosen = this.pick(now);
+      // A partial request (the queue's other records wait behind their rows' changes in flight) waits for the
+      // flush interval while others are in flight: sent at once, each finished request would start a tiny one.
+      const chosen = this.pick(now, !final && !intervalDue && this.inFlight.size > 0);
       if (chosen.length === 0) break;
+      this.lastSendMs = now;
       const outgoing = this.opts.aggregate ? aggregateByShard(chosen, this.shardMap!, this.maxRecordBytes) : chosen.map(plainEntry);
       if (outgoing.length > PUTRECORDS_MAX_RECORDS) {
         this.requeue(outgoing.splice(PUTRECORDS_MAX_RECORDS).flatMap((o) => o.users));
@@ -167,11 +186,12 @@ export class StreamWriter {
   }
 
   /** Takes the next request's records off the queue, keeping every row's changes in order. */
-  private pick(now: number): Pending[] {
+  private pick(now: number, onlyFull = false): Pending[] {
     const chosen: Pending[] = [];
     const rest: Pending[] = [];
     const held = new Set<string>();
     let bytes = 0;
+    let filled = false;
     // Aggregates add protobuf framing (a few bytes per user record): leave them 1 MiB of room.
     const budget = this.opts.aggregate ? PUTRECORDS_MAX_BYTES - RECORD_DEFAULT_MAX_BYTES : PUTRECORDS_MAX_BYTES;
     const queue = this.queue;
@@ -183,9 +203,14 @@ export class StreamWriter {
       // A record bigger than the whole budget still goes, alone, rather than blocking the queue.
       if (full && chosen.length > 0) {
         rest.push(...queue.slice(i));
+        filled = true;
         break;
       }
-      if (held.has(key) || this.inFlightKeys.has(key) || p.notBeforeMs > now) {
+      if (this.gaveUpKeys.has(key) && !onlyFull) {
+        this.giveUp(p.rec, 'an earlier record with the same partition key could not be written');
+        continue;
+      }
+      if (held.has(key) || this.inFlightKeys.has(key) || this.gaveUpKeys.has(key) || p.notBeforeMs > now) {
         // Everything later of this row waits behind this change.
         held.add(key);
         rest.push(p);
@@ -195,8 +220,15 @@ export class StreamWriter {
       chosen.push(p);
       bytes += size;
     }
+    // Not full: nothing is taken (the queue is left as it was).
+    if (onlyFull && !filled) return [];
     this.queue = rest;
     return chosen;
+  }
+
+  private giveUp(rec: WriterRecord, reason: string): void {
+    this.stats.gaveUp++;
+    this.opts.onGiveUp!(rec, reason);
   }
 
   private requeue(items: Pending[]): void {
@@ -236,6 +268,11 @@ export class StreamWriter {
           else stats.otherFailures++;
           for (const u of o.users) {
             u.attempts++;
+            if (u.attempts >= this.maxAttempts && this.opts.onGiveUp) {
+              this.gaveUpKeys.add(u.rec.orderingKey);
+              this.giveUp(u.rec, r?.ErrorCode ?? 'no result');
+              continue;
+            }
             if (u.attempts >= this.maxAttempts) this.fatal ??= new AwsCallError(`PutRecords: a record of ${u.rec.orderingKey} still failed after ${u.attempts} attempts (${r?.ErrorCode ?? 'no result'})`, 'the stream is throttling: lower --rps or add shards');
             u.notBeforeMs = now + backoffMs(u.attempts, Math.random());
             retry.push(u);
@@ -260,7 +297,7 @@ export class StreamWriter {
 
 function plainEntry(p: Pending): Outgoing {
   return {
-    entry: { PartitionKey: p.rec.partitionKey, Data: p.rec.data },
+    entry: p.rec.explicitHashKey === undefined ? { PartitionKey: p.rec.partitionKey, Data: p.rec.data } : { PartitionKey: p.rec.partitionKey, Data: p.rec.data, ExplicitHashKey: p.rec.explicitHashKey },
     users: [p],
     dataBytes: p.rec.data.length,
     keyBytes: encoder.encode(p.rec.partitionKey).length,

@@ -20,6 +20,7 @@ export const COMMANDS: Record<string, () => Promise<{ register: Register }>> = {
   doctor: () => import('./doctor.js'),
   top: () => import('./top.js'),
   produce: () => import('./produce.js'),
+  put: () => import('./put.js'),
   local: () => import('./local.js'),
   demo: () => import('./demo.js'),
 };

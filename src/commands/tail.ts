@@ -9,7 +9,7 @@ import { UsageError } from '../errors.js';
 import type { TailFormat, TailFormatOptions } from '../render/tail.js';
 import type { TailOptions } from '../services/tail.js';
 
-interface TailFlags {
+interface TailFlags extends Pick<TailFormatOptions, 'includeRaw'> {
   shard?: string[];
   from: string;
   untilEnd?: boolean;
@@ -29,7 +29,6 @@ interface TailFlags {
 }
 
 const FORMATS = ['pretty', 'json', 'raw'] as const;
-
 export function register(program: Command): void {
   program
     .command('tail')
@@ -51,6 +50,7 @@ export function register(program: Command): void {
     .option('--efo <consumer-name>', 'read with enhanced fan-out: register (or reuse) this consumer and SubscribeToShard')
     .option('--keep-consumer', 'with --efo: keep a consumer tail registered itself')
     .option('--concurrency <n>', 'shards polled at once (GetRecords in flight)', '16')
+    .option('--include-raw', "with --json: add dataBase64, each record's bytes, so `cdcpipe put` writes them back exactly")
     .addHelpText(
       'after',
       examples(
@@ -68,8 +68,7 @@ export function register(program: Command): void {
         const { stream, values: shard } = streamFromVariadic(args[0], flags.shard, (v) => normalizeShardId(v) !== null);
         const options = { ...(await validate(stream, { ...flags, ...(shard ? { shard } : {}) }, ctx.global.json, new Date(), ctx.env)), fromExplicit: command.getOptionValueSource('from') !== 'default' };
         const [{ tail }, { recordLines, renderTailSummary }] = await Promise.all([import('../services/tail.js'), import('../render/tail.js')]);
-        // Ctrl-C stops reading (the checkpoint and the summary are written, exit 0). The handler goes at once,
-        // so a second Ctrl-C gets Node's default behaviour and ends the process.
+        // Ctrl-C stops reading (checkpoint and summary written, exit 0); the handler goes at once, so a second Ctrl-C ends the process.
         const ctrlC = new AbortController();
         const onSigint = (): void => {
           process.off('SIGINT', onSigint);
@@ -138,6 +137,7 @@ async function validate(stream: string, flags: TailFlags, json: boolean, now: Da
     },
     format,
     ...(flags.keyColumns?.length ? { keyColumns: (await import('../core/key-columns.js')).parseKeyColumnsFlag(flags.keyColumns) } : {}),
+    ...(flags.includeRaw ? (await import('../render/tail.js')).includeRawOption(format, redact) : {}),
     ...(flags.template !== undefined ? { template: flags.template } : {}),
     ...(redact ? { redact } : {}),
     ...(flags.checkpoint !== undefined ? { checkpointPath: flags.checkpoint } : {}),

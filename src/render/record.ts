@@ -268,6 +268,17 @@ export function toJsonRecord(view: RecordView): object {
 }
 
 /**
+ * The record's data as base64 (`tail --include-raw`): the bytes decode kept (binary, undecodable), else the
+ * UTF-8 text it decoded, which is byte for byte the data (decode checks the UTF-8 before it keeps a text).
+ * A gzip record's data is its inflated bytes; its line says `compressed: gzip`, and `put` compresses it again.
+ * Undefined after --redact, which drops the text.
+ */
+export function rawDataBase64(view: RecordView): string | undefined {
+  if (view.payloadBase64 !== undefined) return view.payloadBase64;
+  return view.text === undefined ? undefined : Buffer.from(view.text, 'utf8').toString('base64');
+}
+
+/**
  * `JSON.stringify(toJsonRecord(view))`, the `tail --json` line, written from one template for DMS and
  * Debezium views. The rows come from decode's copy of their own text when it kept one (view.rowJson,
  * single-line DMS records), else from JSON.stringify of the parsed rows; the other members, in toJsonRecord's

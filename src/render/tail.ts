@@ -7,7 +7,7 @@ import { LineWriter } from '../io/line-writer.js';
 import type { TailResult } from '../services/tail.js';
 import type { Output } from './output.js';
 import { UsageError } from '../errors.js';
-import { formatJsonLine, formatPretty, formatRaw, formatTemplate, prettyLayout, TEMPLATE_CODES, unknownTemplateCode } from './record.js';
+import { formatJsonLine, formatPretty, formatRaw, formatTemplate, prettyLayout, rawDataBase64, TEMPLATE_CODES, unknownTemplateCode } from './record.js';
 
 export type TailFormat = 'pretty' | 'json' | 'raw' | 'template';
 
@@ -17,6 +17,8 @@ export interface TailFormatOptions {
   template?: string;
   /** --key-columns: the columns that name a row in the pretty line of a table DMS partitions by schema and table. */
   keyColumns?: KeyColumns;
+  /** With format 'json': each line also carries `dataBase64`, the record's bytes (`tail --include-raw`). */
+  includeRaw?: boolean;
 }
 
 /** Writes each batch of records as lines on stdout; resolves when stdout can take more. */
@@ -36,7 +38,7 @@ export function recordLines(out: Output, opts: TailFormatOptions): (views: Recor
 function formatter(opts: TailFormatOptions, color: ChalkInstance): (view: RecordView) => string {
   switch (opts.format) {
     case 'json':
-      return formatJsonLine;
+      return opts.includeRaw ? withRawData : formatJsonLine;
     case 'raw':
       return formatRaw;
     case 'template': {
@@ -48,6 +50,20 @@ function formatter(opts: TailFormatOptions, color: ChalkInstance): (view: Record
       return (view) => formatPretty(view, color, layout);
     }
   }
+}
+
+/** `{"…"}` + `,"dataBase64":"…"` before the closing brace, when the record's bytes are known. */
+function withRawData(view: RecordView): string {
+  const line = formatJsonLine(view);
+  const raw = rawDataBase64(view);
+  return raw === undefined ? line : `${line.slice(0, -1)},"dataBase64":"${raw}"}`;
+}
+
+/** --include-raw: only as JSON, and never beside --redact (the bytes would carry what it masks). */
+export function includeRawOption(format: TailFormat, redact: string[] | undefined): { includeRaw: true } {
+  if (format !== 'json') throw new UsageError(`--include-raw: only with --json or --format json, not --format ${format}`);
+  if (redact) throw new UsageError('--include-raw and --redact: the raw bytes would carry the columns --redact masks; pass one of them');
+  return { includeRaw: true };
 }
 
 /** A -f/--template the renderer can fill: not empty, no unknown code (`%x`). Exit 2 otherwise, before any AWS call. */
