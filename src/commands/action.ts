@@ -61,3 +61,15 @@ export function action<O = Record<string, unknown>>(handler: ActionHandler<O>): 
 export function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
 }
+
+/**
+ * An abort signal that Ctrl-C fires from now on, instead of ending the process: for commands that stop
+ * what they are doing and still report (produce, put). The listener goes when the command closes.
+ */
+export function sigintSignal(ctx: Context): AbortSignal {
+  const abort = new AbortController();
+  const onSigint = (): void => abort.abort();
+  process.once('SIGINT', onSigint);
+  ctx.onClose(() => void process.off('SIGINT', onSigint));
+  return abort.signal;
+}

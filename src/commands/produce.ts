@@ -1,6 +1,6 @@
 /** `cdcpipe produce <stream>`: flags and their validation; the writing is src/services/produce.ts (loaded lazily). */
 import type { Command } from 'commander';
-import { action, examples } from './action.js';
+import { action, examples, sigintSignal } from './action.js';
 import { UsageError } from '../errors.js';
 import { CDC_FORMATS, MAX_TABLES, PARTITION_KEY_MODES, parseOpMix, type GeneratorOptions } from '../core/cdc-generator.js';
 import { RECORD_ABSOLUTE_MAX_BYTES, RECORD_DEFAULT_MAX_BYTES } from '../core/limits.js';
@@ -58,11 +58,7 @@ export function register(program: Command): void {
           onProgress: (p) => progress.update(p),
           interrupt: () => {
             // From here on, Ctrl-C stops generating; what was generated is still written and reported.
-            const abort = new AbortController();
-            const onSigint = (): void => abort.abort();
-            process.once('SIGINT', onSigint);
-            ctx.onClose(() => void process.off('SIGINT', onSigint));
-            return abort.signal;
+            return sigintSignal(ctx);
           },
         });
         progress.clear();

@@ -1,6 +1,6 @@
 /** `cdcpipe put <stream> [files…]`: flags and their validation; the work is src/services/put.ts (loaded lazily). */
 import type { Command } from 'commander';
-import { action, examples } from './action.js';
+import { action, examples, sigintSignal } from './action.js';
 import { parseUntilFlag } from '../core/lineage.js';
 import { PUT_FORMATS } from '../core/put-formats.js';
 import { parseKeyTemplate } from '../core/put-key.js';
@@ -67,11 +67,7 @@ export function register(program: Command): void {
           onProgress: (p) => progress.update(p),
           interrupt: () => {
             // From here on, Ctrl-C stops sending; what was not sent goes to the failed file.
-            const abort = new AbortController();
-            const onSigint = (): void => abort.abort();
-            process.once('SIGINT', onSigint);
-            ctx.onClose(() => void process.off('SIGINT', onSigint));
-            return abort.signal;
+            return sigintSignal(ctx);
           },
         });
         progress.clear();

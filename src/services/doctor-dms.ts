@@ -7,6 +7,7 @@
 import type { TableStatistics } from '@aws-sdk/client-database-migration-service';
 import type { DmsApi } from '../aws/api/dms.js';
 import { resolveDmsTask } from '../aws/lag-sources.js';
+import { observedTask } from '../aws/provision/dms-task.js';
 import { connectionFindings, dmsLatencySpecs, includedTables, latencyFinding, tableErrorFindings, type EndpointConnection, type TableStat } from '../core/doctor/dms.js';
 import { taskModel, type ObservedTask } from '../core/provision/dms-task.js';
 import { NotFoundError } from '../errors.js';
@@ -46,20 +47,11 @@ export async function readDms(run: DmsRunLike): Promise<DmsStage | undefined> {
   if (!task) return undefined;
   const arn = task.ReplicationTaskArn!;
   const observed: ObservedTask = {
-    arn,
-    status: task.Status ?? '',
-    migrationType: task.MigrationType ?? '',
-    tableMappings: task.TableMappings ?? '',
-    settings: task.ReplicationTaskSettings ?? '',
-    sourceEndpointArn: task.SourceEndpointArn ?? '',
-    targetEndpointArn: task.TargetEndpointArn ?? '',
-    replicationInstanceArn: task.ReplicationInstanceArn ?? '',
-    startedBefore: Boolean(task.ReplicationTaskStartDate),
+    ...observedTask(task),
     identifier: task.ReplicationTaskIdentifier ?? taskId,
-    ...(task.StopReason ? { stopReason: task.StopReason } : {}),
-    ...(task.LastFailureMessage ? { lastFailureMessage: task.LastFailureMessage } : {}),
     tablesErrored: task.ReplicationTaskStats?.TablesErrored ?? 0,
   };
+
   const name = observed.identifier!;
   if (report) run.add(...taskModel.check!(observed));
 

@@ -30,7 +30,8 @@ async function readReplication(dms: DmsApi, configArn: string) {
   return res?.Replications?.[0] ?? null;
 }
 
-function observedTask(task: ReplicationTask): ObservedTask {
+/** What a described task is to the task model (provision's read, doctor's check). */
+export function observedTask(task: ReplicationTask): ObservedTask {
   return {
     arn: task.ReplicationTaskArn!,
     status: task.Status ?? '',
