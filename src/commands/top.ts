@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { action, examples } from './action.js';
 import { UsageError } from '../errors.js';
 import { parseDurationFlag, parseNumberFlag } from '../core/units.js';
+import { consumerNameProblem } from '../core/consumer-metrics.js';
 import { openTopScreen } from '../render/top.js';
 import type { TopOptions } from '../services/top.js';
 
@@ -17,6 +18,9 @@ interface TopFlags {
   leaseTable?: string;
   checkpoint?: string;
   efoConsumer?: string;
+  lambda?: string;
+  flink?: string;
+  firehoseSource?: string;
 }
 
 export function register(program: Command): void {
@@ -34,6 +38,9 @@ export function register(program: Command): void {
     .option('--lease-table <name>', 'lease table name when it differs from --app')
     .option('--checkpoint <file>', 'consumer lag per shard from a `cdcpipe tail --checkpoint` file')
     .option('--efo-consumer <name>', "consumer lag of this enhanced fan-out consumer (CloudWatch, for the whole stream)")
+    .option('--lambda <function>', "consumer lag of this Lambda function's event source mapping (IteratorAge, for the whole stream)")
+    .option('--flink <application>', 'consumer lag of this Managed Flink application (millisBehindLatest, for the whole stream)')
+    .option('--firehose-source <name>', 'consumer lag of this delivery stream reading the stream (KinesisMillisBehindLatest)')
     .addHelpText(
       'after',
       examples(
@@ -76,17 +83,20 @@ export function topOptionsOf(stream: string, flags: TopFlags): TopOptions {
   const count = flags.count === undefined ? undefined : parseNumberFlag('--count', flags.count, { min: 1, integer: true });
   const topKeys = parseNumberFlag('--keys', flags.keys, { min: 1, max: 100, integer: true });
   if (flags.efo !== undefined && !flags.sample) throw new UsageError('--efo: only with --sample (it names the enhanced fan-out consumer the sample reads through)');
-  for (const [flag, value] of [['--efo', flags.efo], ['--efo-consumer', flags.efoConsumer]] as const) {
-    if (value !== undefined && !/^[a-zA-Z0-9_.-]{1,128}$/.test(value)) throw new UsageError(`${flag}: expected a consumer name of 1..128 letters, digits, '_', '.' or '-', got '${value}'`);
+  const metricSources = [['--efo', 'efo', flags.efo], ['--efo-consumer', 'efo', flags.efoConsumer], ['--lambda', 'lambda', flags.lambda], ['--flink', 'flink', flags.flink], ['--firehose-source', 'firehose', flags.firehoseSource]] as const;
+  for (const [flag, kind, name] of metricSources) {
+    const problem = name === undefined ? undefined : consumerNameProblem({ kind, name });
+    if (problem) throw new UsageError(`${flag}: ${problem}`);
   }
-  const sources = [flags.app || flags.leaseTable ? '--app/--lease-table' : undefined, flags.checkpoint ? '--checkpoint' : undefined, flags.efoConsumer ? '--efo-consumer' : undefined].filter(Boolean);
-  if (sources.length > 1) throw new UsageError(`${sources.join(' and ')}: name one lag source (a KCL app, a tail checkpoint or an EFO consumer)`);
+  const named = metricSources.slice(1).filter(([, , v]) => v !== undefined);
+  const sources = [flags.app || flags.leaseTable ? '--app/--lease-table' : undefined, flags.checkpoint ? '--checkpoint' : undefined, ...named.map(([f]) => f)].filter(Boolean);
+  if (sources.length > 1) throw new UsageError(`${sources.join(' and ')}: name one lag source (a KCL app, a tail checkpoint, or one consumer's metric)`);
   const lag: TopOptions['lag'] = flags.app || flags.leaseTable
     ? { kind: 'kcl', app: flags.app ?? flags.leaseTable!, table: flags.leaseTable ?? flags.app! }
     : flags.checkpoint
       ? { kind: 'checkpoint', path: flags.checkpoint }
-      : flags.efoConsumer
-        ? { kind: 'efo', consumer: flags.efoConsumer }
+      : named[0]
+        ? { kind: named[0][1], consumer: named[0][2]! }
         : undefined;
   return {
     stream,

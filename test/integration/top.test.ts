@@ -127,6 +127,8 @@ describe('top flags', () => {
     [['--keys', '0'], /--keys/],
     [['--count', '1.5'], /--count/],
     [['--app', 'a', '--checkpoint', 'c.json'], /--app\/--lease-table and --checkpoint/],
+    [['--lambda', 'fn', '--flink', 'app'], /--lambda and --flink: name one lag source/],
+    [['--lambda', 'no spaces'], /--lambda: expected a Lambda function name/],
   ])('%j exits 2 naming the flag', async (args, message) => {
     const r = await runCli(['top', 'some-stream', ...args], { endpoint: endpoint() });
     expect(r.code).toBe(2);
