@@ -19,7 +19,7 @@ import {
   ModifyDBParameterGroupCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AwsClients, type AwsSettings } from '../../src/aws/clients.js';
 import type { Finding } from '../../src/core/doctor/finding.js';
 import { NotFoundError } from '../../src/errors.js';
@@ -30,6 +30,7 @@ import { checkSource, type SourceCheckOptions } from '../../src/services/doctor-
 import { mariadbTestsEnabled, startMariaDb, type MariaDb } from '../helpers/mariadb.js';
 import { motoTestsEnabled, startMoto, type Moto } from '../helpers/moto.js';
 import { postgresTestsEnabled, startPostgres, type Postgres } from '../helpers/postgres.js';
+import { runCli } from '../helpers/kinesis.js';
 
 const creds = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 const HOUR = 3_600_000;
@@ -327,6 +328,21 @@ describe.runIf(mariadbTestsEnabled())('SQL checks on a real MariaDB', () => {
     expect(one(f, 'source.binlog-row-image').severity).toBe('ok');
     expect(one(f, 'source.binlog-retention')).toMatchObject({ severity: 'error', evidence: expect.stringContaining('binlog_expire_logs_seconds = 3600: binary logs are kept 1h'), fix: expect.stringContaining('SET GLOBAL binlog_expire_logs_seconds = 86400') });
     expect(find(f, 'source.primary-key').map((k) => [k.resource, k.severity])).toEqual([['shop.audit_log', 'warn']]);
+  });
+
+  it('through the CLI: doctor --only source --source-url --local finds the same faults (exit 3), RDS skipped, the password nowhere even under --debug', async () => {
+    // --local on the suite's kinesis-local (CDCPIPE_LOCAL_PORT): RDS and CloudWatch are not served there.
+    const port = new URL(inject('kinesisEndpoint')).port;
+    const r = await runCli(['doctor', '--stream', 'orders', '--only', 'source', '--source-url', db.url, '--local', '--json', '--debug'], { env: { CDCPIPE_LOCAL_PORT: port } });
+    expect(r.code, r.stderr).toBe(3);
+    const doc = JSON.parse(r.stdout) as { schemaVersion: number; stages: { stage: string; findings: Finding[] }[] };
+    expect(doc.schemaVersion).toBeGreaterThanOrEqual(1);
+    expect(doc.stages.map((st) => st.stage)).toEqual(['source']);
+    const f = doc.stages[0]!.findings;
+    expect(one(f, 'source.binlog-format')).toMatchObject({ severity: 'error', evidence: 'binlog_format = MIXED; DMS change capture needs ROW' });
+    expect(one(f, 'source.binlog-retention').severity).toBe('error');
+    expect(one(f, 'source.rds')).toMatchObject({ severity: 'skipped', evidence: expect.stringContaining('not served by the local server') });
+    expect(r.stdout + r.stderr).not.toContain(db.password);
   });
 
   it('after the fixes are applied, the same checks are ok', async () => {
