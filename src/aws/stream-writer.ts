@@ -71,6 +71,8 @@ export interface Pending {
   rec: WriterRecord;
   attempts: number;
   notBeforeMs: number;
+  /** Data + partition key bytes (what counts towards PutRecords' 10 MiB), measured once. */
+  size: number;
 }
 
 /** One PutRecords entry: a plain record, or an aggregate of several user records. */
@@ -98,6 +100,13 @@ export class StreamWriter {
   private fatal: unknown;
   private shardMapStale = false;
   private lastSendMs = -Infinity;
+  /**
+   * Bumped whenever the queue or the rows in flight change. A scan that found nothing to send is not
+   * repeated until something changed or a retry's back-off ends: with thousands of records waiting behind
+   * their rows' changes in flight, rescanning at every flush tick would cost more than sending.
+   */
+  private version = 0;
+  private fruitless?: { version: number; onlyFull: boolean; untilMs: number };
 
   private constructor(
     private readonly kinesis: KinesisApi,
@@ -134,6 +143,7 @@ export class StreamWriter {
   discardQueued(): number {
     const n = this.queue.length;
     this.queue = [];
+    this.version++;
     return n;
   }
 
@@ -141,11 +151,13 @@ export class StreamWriter {
   takeQueued(): WriterRecord[] {
     const taken = this.queue.map((p) => p.rec);
     this.queue = [];
+    this.version++;
     return taken;
   }
 
   add(rec: WriterRecord): void {
-    this.queue.push({ seq: this.added++, rec, attempts: 0, notBeforeMs: 0 });
+    this.queue.push({ seq: this.added++, rec, attempts: 0, notBeforeMs: 0, size: rec.data.length + encoder.encode(rec.partitionKey).length });
+    this.version++;
   }
 
   /**
@@ -187,6 +199,9 @@ export class StreamWriter {
 
   /** Takes the next request's records off the queue, keeping every row's changes in order. */
   private pick(now: number, onlyFull = false): Pending[] {
+    const last = this.fruitless;
+    if (last && last.version === this.version && now < last.untilMs && (onlyFull || !last.onlyFull)) return [];
+    let retryDueMs = Infinity;
     const chosen: Pending[] = [];
     const rest: Pending[] = [];
     const held = new Set<string>();
@@ -198,7 +213,7 @@ export class StreamWriter {
     for (let i = 0; i < queue.length; i++) {
       const p = queue[i]!;
       const key = p.rec.orderingKey;
-      const size = p.rec.data.length + encoder.encode(p.rec.partitionKey).length;
+      const size = p.size;
       const full = (!this.opts.aggregate && chosen.length >= PUTRECORDS_MAX_RECORDS) || bytes + size > budget;
       // A record bigger than the whole budget still goes, alone, rather than blocking the queue.
       if (full && chosen.length > 0) {
@@ -211,6 +226,7 @@ export class StreamWriter {
         continue;
       }
       if (held.has(key) || this.inFlightKeys.has(key) || this.gaveUpKeys.has(key) || p.notBeforeMs > now) {
+        if (p.notBeforeMs > now) retryDueMs = Math.min(retryDueMs, p.notBeforeMs);
         // Everything later of this row waits behind this change.
         held.add(key);
         rest.push(p);
@@ -221,8 +237,13 @@ export class StreamWriter {
       bytes += size;
     }
     // Not full: nothing is taken (the queue is left as it was).
-    if (onlyFull && !filled) return [];
+    if (onlyFull && !filled) {
+      this.fruitless = { version: this.version, onlyFull: true, untilMs: retryDueMs };
+      return [];
+    }
+    if (chosen.length > 0 || rest.length !== queue.length) this.version++;
     this.queue = rest;
+    if (chosen.length === 0) this.fruitless = { version: this.version, onlyFull: false, untilMs: retryDueMs };
     return chosen;
   }
 
@@ -232,6 +253,7 @@ export class StreamWriter {
   }
 
   private requeue(items: Pending[]): void {
+    this.version++;
     for (const p of items) {
       const at = lowerBound(this.queue, p.seq);
       this.queue.splice(at, 0, p);
@@ -287,6 +309,7 @@ export class StreamWriter {
         if (o.predictedShard && o.predictedShard !== r.ShardId) this.shardMapStale = true;
       });
       for (const u of users) this.inFlightKeys.delete(u.rec.orderingKey);
+      this.version++;
       this.requeue(retry);
     })();
     this.inFlight.add(task);
@@ -300,7 +323,7 @@ function plainEntry(p: Pending): Outgoing {
     entry: p.rec.explicitHashKey === undefined ? { PartitionKey: p.rec.partitionKey, Data: p.rec.data } : { PartitionKey: p.rec.partitionKey, Data: p.rec.data, ExplicitHashKey: p.rec.explicitHashKey },
     users: [p],
     dataBytes: p.rec.data.length,
-    keyBytes: encoder.encode(p.rec.partitionKey).length,
+    keyBytes: p.size - p.rec.data.length,
   };
 }
 
