@@ -6,12 +6,12 @@
 // records/s is kinesis-local's ceiling on this machine; put's records/s is reported against it.
 //
 //   npm run build && node bench/put.js [--records 20000] [--shards 4] [--rounds 3] [--json]
-import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { measureChild, writeCpuPreload } from './cpu-child.js';
 
 // The SDK's Node.js support notice is noise here (set before any SDK module loads: they are imported dynamically).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -80,22 +80,6 @@ function tailLine(i) {
   return JSON.stringify({ shardId: 'shardId-000000000000', sequenceNumber: String(49_000_000 + i), partitionKey: key, arrivalTime: null, format: 'dms', cdc: null, dataBase64: data.toString('base64') });
 }
 
-async function measure(args, env, dir, label) {
-  const out = join(dir, `${label}-${Date.now()}.cpu`);
-  const devnull = openSync('/dev/null', 'w');
-  const started = performance.now();
-  await new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', pathToFileURL(join(dir, 'cpu-preload.mjs')).href, ...args], { cwd: ROOT, env: { ...process.env, ...env, CDCPIPE_BENCH_CPU_FILE: out }, stdio: ['ignore', devnull, 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.once('error', reject);
-    child.once('close', (c) => (c === 0 ? resolve(c) : reject(new Error(`${label} exited ${c}: ${stderr}`))));
-  });
-  closeSync(devnull);
-  const wallS = (performance.now() - started) / 1000;
-  const { user, system } = JSON.parse(readFileSync(out, 'utf8'));
-  return { cpuS: (user + system) / 1e6, wallS };
-}
 
 async function createStream(K, client, name, shards) {
   await client.send(new K.CreateStreamCommand({ StreamName: name, ShardCount: shards }));
@@ -116,7 +100,7 @@ async function main() {
   const { startKinesisLocal } = await import(pathToFileURL(join(ROOT, 'dist/local/kinesis-local.js')).href);
   const server = await startKinesisLocal();
   const dir = mkdtempSync(join(tmpdir(), 'cdcpipe-put-bench-'));
-  writeFileSync(join(dir, 'cpu-preload.mjs'), "import { writeFileSync } from 'node:fs';\nprocess.once('exit', () => writeFileSync(process.env.CDCPIPE_BENCH_CPU_FILE, JSON.stringify(process.cpuUsage())));\n");
+  writeCpuPreload(dir);
   try {
     const file = join(dir, 'records.ndjson');
     writeFileSync(file, `${Array.from({ length: recordCount }, (_, i) => tailLine(i)).join('\n')}\n`);
@@ -131,9 +115,9 @@ async function main() {
       const ps = `bench-put-cdcpipe-${Date.now()}-${r}`;
       await createStream(K, client, bs, shards);
       await createStream(K, client, ps, shards);
-      bare.push(await measure([fileURLToPath(import.meta.url), '--bare', server.endpoint, '--stream', bs, '--file', file], env, dir, 'bare'));
+      bare.push(await measureChild([fileURLToPath(import.meta.url), '--bare', server.endpoint, '--stream', bs, '--file', file], env, dir, 'bare'));
       // No rate limit here: the figure is CPU per record and the most kinesis-local takes.
-      put.push(await measure(['bin/cdcpipe.js', '--endpoint-url', server.endpoint, 'put', ps, file, '--rps', '1000000', '--mibps', '10000', '-q'], env, dir, 'put'));
+      put.push(await measureChild(['bin/cdcpipe.js', '--endpoint-url', server.endpoint, 'put', ps, file, '--rps', '1000000', '--mibps', '10000', '-q'], env, dir, 'put'));
       process.stderr.write(`round ${r + 1}: bare ${bare.at(-1).cpuS.toFixed(2)} s CPU (${bare.at(-1).wallS.toFixed(1)} s), put ${put.at(-1).cpuS.toFixed(2)} s CPU (${put.at(-1).wallS.toFixed(1)} s)\n`);
     }
     client.destroy();

@@ -5,12 +5,12 @@
 // processes against the same kinesis-local, alternated, while this process writes the load.
 //
 //   npm run build && node bench/top.js [--shards 100] [--rate 5000] [--seconds 20] [--rounds 2] [--json]
-import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { measureChild, writeCpuPreload } from './cpu-child.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TARGET_CORE_SHARE = 0.15;
@@ -94,22 +94,6 @@ function writeLoad(K, client, stream, rate) {
 }
 
 /** `node --import <cpu preload> ...args`, stdout to `stdoutFile`; its CPU seconds and wall seconds. */
-async function measure(args, env, dir, label, stdoutFile) {
-  const out = join(dir, `${label}-${Date.now()}.cpu`);
-  const fd = openSync(stdoutFile ?? '/dev/null', 'w');
-  const started = performance.now();
-  await new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', pathToFileURL(join(dir, 'cpu-preload.mjs')).href, ...args], { cwd: ROOT, env: { ...process.env, ...env, CDCPIPE_BENCH_CPU_FILE: out }, stdio: ['ignore', fd, 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.once('error', reject);
-    child.once('close', (c) => (c === 0 ? resolve() : reject(new Error(`${label} exited ${c}: ${stderr.slice(-2000)}`))));
-  });
-  closeSync(fd);
-  const wallS = (performance.now() - started) / 1000;
-  const { user, system } = JSON.parse(readFileSync(out, 'utf8'));
-  return { cpuS: (user + system) / 1e6, wallS };
-}
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -122,7 +106,7 @@ async function main() {
   const { startKinesisLocal } = await import(pathToFileURL(join(ROOT, 'dist/local/kinesis-local.js')).href);
   const server = await startKinesisLocal();
   const dir = mkdtempSync(join(tmpdir(), 'cdcpipe-top-cpu-'));
-  writeFileSync(join(dir, 'cpu-preload.mjs'), "import { writeFileSync } from 'node:fs';\nprocess.once('exit', () => writeFileSync(process.env.CDCPIPE_BENCH_CPU_FILE, JSON.stringify(process.cpuUsage())));\n");
+  writeCpuPreload(dir);
   const { K, client } = await kinesis(server.endpoint);
   const stream = `bench-top-${Date.now()}`;
   try {
@@ -141,9 +125,9 @@ async function main() {
     const bare = [];
     let seenRecordsPerSecond = 0;
     for (let r = 0; r < rounds; r++) {
-      bare.push(await measure(bareArgs, env, dir, 'bare'));
+      bare.push(await measureChild(bareArgs, env, dir, 'bare'));
       const frames = join(dir, `top-${r}.ndjson`);
-      top.push(await measure(topArgs, env, dir, 'top', frames));
+      top.push(await measureChild(topArgs, env, dir, 'top', frames));
       const last = readFileSync(frames, 'utf8').trim().split('\n').at(-1);
       seenRecordsPerSecond = last ? JSON.parse(last).totals.recordsPerSec : 0;
       const share = (m) => `${((100 * m.cpuS) / m.wallS).toFixed(1)} %`;

@@ -6,21 +6,16 @@ import { parseDurationFlag, parseNumberFlag } from '../core/units.js';
 import { consumerNameProblem } from '../core/consumer-metrics.js';
 import { openTopScreen } from '../render/top.js';
 import type { TopOptions } from '../services/top.js';
+import type { LagFlags } from './lag-options.js';
 
-interface TopFlags {
+/** The lag sources are lag's own flags. */
+interface TopFlags extends Pick<LagFlags, 'app' | 'leaseTable' | 'checkpoint' | 'efoConsumer' | 'lambda' | 'flink' | 'firehoseSource'> {
   interval: string;
   sample?: boolean;
   efo?: string;
   hot: string;
   count?: string;
   keys: string;
-  app?: string;
-  leaseTable?: string;
-  checkpoint?: string;
-  efoConsumer?: string;
-  lambda?: string;
-  flink?: string;
-  firehoseSource?: string;
 }
 
 export function register(program: Command): void {
