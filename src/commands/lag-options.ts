@@ -45,18 +45,40 @@ const ALARM_NAME_MAX = 255;
 const LONGEST_ALARM_SUFFIX = 'idle-consumer';
 
 /** The consumer a flag names, metric-read kinds first; the lease-table app is handled with --lease-table. */
-const METRIC_FLAGS: [MetricConsumerKind, keyof LagFlags][] = [
+const METRIC_FLAGS: [MetricConsumerKind, keyof LagSourceFlags][] = [
   ['efo', 'efoConsumer'],
   ['lambda', 'lambda'],
   ['flink', 'flink'],
   ['firehose', 'firehoseSource'],
 ];
 
-/** Every flag checked (a UsageError names it) before any AWS call. */
-export function lagOptionsOf(stream: string, flags: LagFlags): LagRun {
+/** The flags that name a lag source; `top` takes the same ones. */
+export type LagSourceFlags = Pick<LagFlags, 'app' | 'leaseTable' | 'checkpoint' | 'efoConsumer' | 'lambda' | 'flink' | 'firehoseSource'>;
+
+/**
+ * The one lag source the flags name (stream-wide metrics when none): a KCL app's lease table, a tail
+ * checkpoint, or one consumer's own metric, its name checked by the rule of its kind.
+ */
+export function lagSourceOf(flags: LagSourceFlags): { source: LagSource; consumer?: ConsumerRef } {
   const named = METRIC_FLAGS.filter(([, key]) => flags[key] !== undefined);
   const sources = [flags.app || flags.leaseTable ? '--app/--lease-table' : undefined, flags.checkpoint ? '--checkpoint' : undefined, ...named.map(([kind]) => CONSUMER_FLAGS[kind])].filter(Boolean);
-  if (sources.length > 1) throw new UsageError(`${sources.join(' and ')}: name one consumer (a KCL app, a tail checkpoint, an EFO consumer, a Lambda, a Flink app or a Firehose source)`);
+  if (sources.length > 1) throw new UsageError(`${sources.join(' and ')}: name one lag source (a KCL app, a tail checkpoint, an EFO consumer, a Lambda, a Flink app or a Firehose source)`);
+  if (flags.app || flags.leaseTable) {
+    const app = flags.app ?? flags.leaseTable!;
+    return { source: { kind: 'kcl', app, table: flags.leaseTable ?? app }, consumer: { kind: 'kcl', name: app } };
+  }
+  if (flags.checkpoint) return { source: { kind: 'checkpoint', path: flags.checkpoint } };
+  if (!named[0]) return { source: { kind: 'stream-metrics' } };
+  const [kind, key] = named[0];
+  const consumer: ConsumerRef = { kind, name: String(flags[key]) };
+  const problem = consumerNameProblem(consumer);
+  if (problem) throw new UsageError(`${CONSUMER_FLAGS[kind]}: ${problem}`);
+  return { source: { kind, consumer: consumer.name }, consumer };
+}
+
+/** Every flag checked (a UsageError names it) before any AWS call. */
+export function lagOptionsOf(stream: string, flags: LagFlags): LagRun {
+  const { source, consumer } = lagSourceOf(flags);
   if ((flags.snsTopic || flags.dryRun) && !flags.alarm) throw new UsageError(`${flags.snsTopic ? '--sns-topic' : '--dry-run'}: only with --alarm`);
   if (flags.snsTopic && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/.test(flags.snsTopic)) {
     throw new UsageError(`--sns-topic: expected an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:oncall, got '${flags.snsTopic}'`);
@@ -70,20 +92,6 @@ export function lagOptionsOf(stream: string, flags: LagFlags): LagRun {
   const watchMs = flags.watch === undefined ? undefined : flags.watch === true ? 30_000 : parseDurationFlag('--watch', String(flags.watch), { minMs: 1000 });
   const serve = serveOf(flags, watchMs !== undefined);
 
-  let source: LagSource = { kind: 'stream-metrics' };
-  let consumer: ConsumerRef | undefined;
-  if (flags.app || flags.leaseTable) {
-    source = { kind: 'kcl', app: flags.app ?? flags.leaseTable!, table: flags.leaseTable ?? flags.app! };
-    consumer = { kind: 'kcl', name: source.app };
-  } else if (flags.checkpoint) {
-    source = { kind: 'checkpoint', path: flags.checkpoint };
-  } else if (named[0]) {
-    const [kind, key] = named[0];
-    consumer = { kind, name: String(flags[key]) };
-    const problem = consumerNameProblem(consumer);
-    if (problem) throw new UsageError(`${CONSUMER_FLAGS[kind]}: ${problem}`);
-    source = { kind, consumer: consumer.name };
-  }
   if (flags.alarm) {
     if (flags.checkpoint) throw new UsageError('--checkpoint: a tail checkpoint publishes no metric to alarm on; with --alarm name a KCL app, an EFO consumer, a Lambda, a Flink app or a Firehose source, or none for the stream-wide alarms');
     if (consumer?.kind === 'kcl' && flags.app) {

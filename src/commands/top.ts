@@ -6,10 +6,10 @@ import { parseDurationFlag, parseNumberFlag } from '../core/units.js';
 import { consumerNameProblem } from '../core/consumer-metrics.js';
 import { openTopScreen } from '../render/top.js';
 import type { TopOptions } from '../services/top.js';
-import type { LagFlags } from './lag-options.js';
+import { lagSourceOf, type LagSourceFlags } from './lag-options.js';
 
 /** The lag sources are lag's own flags. */
-interface TopFlags extends Pick<LagFlags, 'app' | 'leaseTable' | 'checkpoint' | 'efoConsumer' | 'lambda' | 'flink' | 'firehoseSource'> {
+interface TopFlags extends LagSourceFlags {
   interval: string;
   sample?: boolean;
   efo?: string;
@@ -78,21 +78,10 @@ export function topOptionsOf(stream: string, flags: TopFlags): TopOptions {
   const count = flags.count === undefined ? undefined : parseNumberFlag('--count', flags.count, { min: 1, integer: true });
   const topKeys = parseNumberFlag('--keys', flags.keys, { min: 1, max: 100, integer: true });
   if (flags.efo !== undefined && !flags.sample) throw new UsageError('--efo: only with --sample (it names the enhanced fan-out consumer the sample reads through)');
-  const metricSources = [['--efo', 'efo', flags.efo], ['--efo-consumer', 'efo', flags.efoConsumer], ['--lambda', 'lambda', flags.lambda], ['--flink', 'flink', flags.flink], ['--firehose-source', 'firehose', flags.firehoseSource]] as const;
-  for (const [flag, kind, name] of metricSources) {
-    const problem = name === undefined ? undefined : consumerNameProblem({ kind, name });
-    if (problem) throw new UsageError(`${flag}: ${problem}`);
-  }
-  const named = metricSources.slice(1).filter(([, , v]) => v !== undefined);
-  const sources = [flags.app || flags.leaseTable ? '--app/--lease-table' : undefined, flags.checkpoint ? '--checkpoint' : undefined, ...named.map(([f]) => f)].filter(Boolean);
-  if (sources.length > 1) throw new UsageError(`${sources.join(' and ')}: name one lag source (a KCL app, a tail checkpoint, or one consumer's metric)`);
-  const lag: TopOptions['lag'] = flags.app || flags.leaseTable
-    ? { kind: 'kcl', app: flags.app ?? flags.leaseTable!, table: flags.leaseTable ?? flags.app! }
-    : flags.checkpoint
-      ? { kind: 'checkpoint', path: flags.checkpoint }
-      : named[0]
-        ? { kind: named[0][1], consumer: named[0][2]! }
-        : undefined;
+  const efoProblem = flags.efo === undefined ? undefined : consumerNameProblem({ kind: 'efo', name: flags.efo });
+  if (efoProblem) throw new UsageError(`--efo: ${efoProblem}`);
+  const { source } = lagSourceOf(flags);
+  const lag = source.kind === 'stream-metrics' ? undefined : source;
   return {
     stream,
     intervalMs,

@@ -75,15 +75,7 @@ export async function readConsumers(run: DoctorRun, stream: StreamStage): Promis
 /** The delivery streams whose source is this stream (KinesisStreamAsSource ones only, all pages). */
 async function firehosesReading(run: DoctorRun, streamArn: string): Promise<string[]> {
   const fh = await run.clients.firehoseApi();
-  const names: string[] = [];
-  let start: string | undefined;
-  for (;;) {
-    const res = await fh.listDeliveryStreams({ DeliveryStreamType: 'KinesisStreamAsSource', Limit: 100, ...(start ? { ExclusiveStartDeliveryStreamName: start } : {}) });
-    const page = res.DeliveryStreamNames ?? [];
-    names.push(...page);
-    if (!res.HasMoreDeliveryStreams || !page.length) break;
-    start = page[page.length - 1];
-  }
+  const names = await fh.listAllDeliveryStreams('KinesisStreamAsSource');
   const sources = await mapLimit(names, DESCRIBE_CONCURRENCY, async (n) => (await fh.describeDeliveryStream({ DeliveryStreamName: n })).DeliveryStreamDescription?.Source?.KinesisStreamSourceDescription?.KinesisStreamARN);
   return names.filter((_, i) => sources[i] === streamArn);
 }

@@ -4,8 +4,6 @@
  * latency metrics' dimensions (as `lag --dms-task` resolves them). It also hands the source stage the
  * source endpoint's ServerName, the tables the task includes and how many tasks read that source.
  */
-import type { TableStatistics } from '@aws-sdk/client-database-migration-service';
-import type { DmsApi } from '../aws/api/dms.js';
 import { resolveDmsTask } from '../aws/lag-sources.js';
 import { observedTask } from '../aws/provision/dms-task.js';
 import { connectionFindings, dmsLatencySpecs, includedTables, latencyFinding, tableErrorFindings, type EndpointConnection, type TableStat } from '../core/doctor/dms.js';
@@ -20,7 +18,6 @@ export interface DmsStage {
   evaluate(m: MetricsRead): void;
 }
 
-const TABLE_STATS_PAGE = 500;
 
 export async function readDms(run: DmsRunLike): Promise<DmsStage | undefined> {
   const cfg = run.opts.config?.dms;
@@ -86,7 +83,7 @@ export async function readDms(run: DmsRunLike): Promise<DmsStage | undefined> {
     run.add(...connectionFindings(list, observed.replicationInstanceArn || undefined));
   }
 
-  const stats = await run.guard({ ...g, id: 'dms.table-errors', action: 'dms:DescribeTableStatistics', optional: true }, () => allTableStatistics(dms, arn));
+  const stats = await run.guard({ ...g, id: 'dms.table-errors', action: 'dms:DescribeTableStatistics', optional: true }, () => dms.listAllTableStatistics(arn));
   if (stats) run.add(...tableErrorFindings(name, arn, stats.map((s): TableStat => ({ schema: s.SchemaName ?? '', table: s.TableName ?? '', state: s.TableState ?? '' }))));
 
   const dims = await run.guard({ ...g, id: 'dms.cdc-latency', action: 'cloudwatch:ListMetrics', service: 'cloudwatch', optional: true }, async () =>
@@ -99,18 +96,6 @@ export async function readDms(run: DmsRunLike): Promise<DmsStage | undefined> {
     run.add(m.series ? latencyFinding(name, m.series, run.opts.dmsLatencyThresholdS, stream) : metricSkipped(m, 'dms', 'dms.cdc-latency', name));
   };
   return stage;
-}
-
-/** Every table's statistics, all pages (Marker; at most 500 a page: API DescribeTableStatistics MaxRecords). */
-async function allTableStatistics(dms: DmsApi, taskArn: string): Promise<TableStatistics[]> {
-  const out: TableStatistics[] = [];
-  let marker: string | undefined;
-  do {
-    const res = await dms.describeTableStatistics({ ReplicationTaskArn: taskArn, MaxRecords: TABLE_STATS_PAGE, ...(marker ? { Marker: marker } : {}) });
-    out.push(...(res.TableStatistics ?? []));
-    marker = res.Marker;
-  } while (marker);
-  return out;
 }
 
 /** The source endpoint's ServerName, when only the file names it (no task to read). */

@@ -104,18 +104,22 @@ export interface CliResult {
   stderr: string;
 }
 
+/** The AWS part of every CLI child's environment: the test credentials and region, and none of the developer's own AWS config. */
+export const CLI_AWS_ENV = {
+  AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+  AWS_REGION: REGION,
+  AWS_CONFIG_FILE: '/nonexistent/aws-config',
+  AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
+};
+
 /** Runs the real binary (built dist/) with local credentials and the given endpoint. */
 export function runCli(args: string[], opts: { endpoint?: string; env?: Record<string, string | undefined>; timeoutMs?: number; input?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const env: Record<string, string | undefined> = {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
-      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-      AWS_REGION: REGION,
-      // keep the developer's own AWS config out of tests
-      AWS_CONFIG_FILE: '/nonexistent/aws-config',
-      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
+      ...CLI_AWS_ENV,
       ...(opts.endpoint ? { AWS_ENDPOINT_URL: opts.endpoint } : {}),
       ...opts.env,
     };

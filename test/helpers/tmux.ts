@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TEST_CREDENTIALS, REGION } from './kinesis.js';
+import { CLI_AWS_ENV } from './kinesis.js';
 
 const BIN = fileURLToPath(new URL('../../bin/cdcpipe.js', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -29,7 +29,7 @@ export class TmuxTerminal {
    */
   start(args: string[], opts: { width: number; height?: number; cwd: string; env?: Record<string, string> }): string {
     const name = `s${++this.sessions}`;
-    const env = { AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey, AWS_REGION: REGION, AWS_CONFIG_FILE: '/nonexistent/aws-config', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials', ...opts.env };
+    const env = { ...CLI_AWS_ENV, ...opts.env };
     const command = `${[process.execPath, BIN, ...args].map(quote).join(' ')}; echo __EXIT $?__; exec sleep 3600`;
     const envArgs = Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
     this.tmux('new-session', '-d', '-s', name, '-x', String(opts.width), '-y', String(opts.height ?? 30), '-c', opts.cwd, ...envArgs, command);

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CreateTableCommand, DynamoDBClient, PutItemCommand, UpdateItemCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { createStream, kinesisClient, listShards, putRecords, REGION, runCli, TEST_CREDENTIALS, uniqueStreamName } from '../helpers/kinesis.js';
+import { CLI_AWS_ENV, createStream, kinesisClient, listShards, putRecords, REGION, runCli, TEST_CREDENTIALS, uniqueStreamName } from '../helpers/kinesis.js';
 import { startDynalite, type RunningServer } from '../helpers/servers.js';
 
 interface Sample {
@@ -70,11 +70,7 @@ describe('lag --serve (kinesis-local + its own dynalite)', () => {
     const env = {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
-      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-      AWS_REGION: REGION,
-      AWS_CONFIG_FILE: '/nonexistent/aws-config',
-      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
+      ...CLI_AWS_ENV,
       AWS_ENDPOINT_URL_KINESIS: kinesisEndpoint,
       AWS_ENDPOINT_URL_DYNAMODB: dynalite.endpoint,
       // Fail fast once dynalite is gone, rather than retrying a refused connection for long.

@@ -9,8 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { DescribeStreamConsumerCommand, DescribeStreamSummaryCommand, ListStreamConsumersCommand, RegisterStreamConsumerCommand } from '@aws-sdk/client-kinesis';
 import {
-  REGION,
-  TEST_CREDENTIALS,
+  CLI_AWS_ENV,
   createStream,
   kinesisClient,
   listShards,
@@ -490,11 +489,7 @@ function spawnCli(args: string[], cliEndpoint = endpoint) {
   const child = spawn(process.execPath, [BIN, ...args], {
     env: {
       PATH: process.env.PATH,
-      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-      AWS_REGION: REGION,
-      AWS_CONFIG_FILE: '/nonexistent/aws-config',
-      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
+      ...CLI_AWS_ENV,
       AWS_ENDPOINT_URL: cliEndpoint,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -30,6 +30,8 @@ export interface DmsApi {
   describeReplicationInstances: Call<D.DescribeReplicationInstancesCommandInput, D.DescribeReplicationInstancesCommandOutput>;
   describeConnections: Call<D.DescribeConnectionsCommandInput, D.DescribeConnectionsCommandOutput>;
   describeTableStatistics: Call<D.DescribeTableStatisticsCommandInput, D.DescribeTableStatisticsCommandOutput>;
+  /** Every table's statistics of one task, all pages (Marker; at most 500 a page: API DescribeTableStatistics MaxRecords). */
+  listAllTableStatistics(taskArn: string): Promise<D.TableStatistics[]>;
   createEndpoint: Call<D.CreateEndpointCommandInput, D.CreateEndpointCommandOutput>;
   modifyEndpoint: Call<D.ModifyEndpointCommandInput, D.ModifyEndpointCommandOutput>;
   testConnection: Call<D.TestConnectionCommandInput, D.TestConnectionCommandOutput>;
@@ -63,6 +65,16 @@ export function dmsApi(client: D.DatabaseMigrationServiceClient): DmsApi {
     createReplicationConfig: op(client, CreateReplicationConfigCommand),
     modifyReplicationConfig: op(client, ModifyReplicationConfigCommand),
     startReplication: op(client, StartReplicationCommand),
+    async listAllTableStatistics(taskArn) {
+      const out: D.TableStatistics[] = [];
+      let marker: string | undefined;
+      do {
+        const res: D.DescribeTableStatisticsCommandOutput = await client.send(new DescribeTableStatisticsCommand({ ReplicationTaskArn: taskArn, MaxRecords: 500, ...(marker ? { Marker: marker } : {}) }));
+        out.push(...(res.TableStatistics ?? []));
+        marker = res.Marker;
+      } while (marker);
+      return out;
+    },
     waitForTaskReady: async (input, wait) => void (await waitUntilReplicationTaskReady(waiterParams(client, wait), input)),
     waitForConnection: async (input, wait) => void (await waitUntilTestConnectionSucceeds(waiterParams(client, wait), input)),
   };

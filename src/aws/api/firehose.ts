@@ -8,12 +8,26 @@ export interface FirehoseApi {
   listDeliveryStreams: Call<F.ListDeliveryStreamsCommandInput, F.ListDeliveryStreamsCommandOutput>;
   createDeliveryStream: Call<F.CreateDeliveryStreamCommandInput, F.CreateDeliveryStreamCommandOutput>;
   updateDestination: Call<F.UpdateDestinationCommandInput, F.UpdateDestinationCommandOutput>;
+  /** Every delivery stream name of a source type, all pages (ExclusiveStartDeliveryStreamName; the SDK has no paginator for it). */
+  listAllDeliveryStreams(type: F.DeliveryStreamType): Promise<string[]>;
 }
 
 export function firehoseApi(client: F.FirehoseClient): FirehoseApi {
+  const listDeliveryStreams: FirehoseApi['listDeliveryStreams'] = op(client, ListDeliveryStreamsCommand);
   return {
     describeDeliveryStream: op(client, DescribeDeliveryStreamCommand),
-    listDeliveryStreams: op(client, ListDeliveryStreamsCommand),
+    listDeliveryStreams,
+    async listAllDeliveryStreams(type) {
+      const names: string[] = [];
+      let start: string | undefined;
+      for (;;) {
+        const res = await listDeliveryStreams({ DeliveryStreamType: type, Limit: 100, ...(start ? { ExclusiveStartDeliveryStreamName: start } : {}) });
+        const page = res.DeliveryStreamNames ?? [];
+        names.push(...page);
+        if (!res.HasMoreDeliveryStreams || !page.length) return names;
+        start = page[page.length - 1];
+      }
+    },
     createDeliveryStream: op(client, CreateDeliveryStreamCommand),
     updateDestination: op(client, UpdateDestinationCommand),
   };
