@@ -13,6 +13,7 @@
  */
 import type { PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { PUTRECORDS_MAX_BYTES, PUTRECORDS_MAX_RECORDS, RECORD_DEFAULT_MAX_BYTES } from '../core/limits.js';
+import { MinHeap } from '../core/min-heap.js';
 import { backoffMs } from '../core/rate.js';
 import { AwsCallError } from '../errors.js';
 import type { KinesisApi } from './api/kinesis.js';
@@ -23,8 +24,8 @@ import { classifyError, isConnectionRefused } from './retry.js';
 export interface WriterRecord {
   partitionKey: string;
   data: Uint8Array;
-  /** The row's identity: records with the same key reach the stream in the order they were added. */
-  orderingKey: string;
+  /** The row's identity (default: the partition key): records with the same key reach the stream in the order they were added. */
+  orderingKey?: string;
   /** Decimal hash key that picks the shard instead of the partition key's MD5 (Kinesis API Reference, PutRecords). */
   explicitHashKey?: string;
 }
@@ -69,13 +70,15 @@ export interface WriterStats {
 export interface Pending {
   seq: number;
   rec: WriterRecord;
+  /** Its row: `orderingKey`, else the partition key. */
+  key: string;
   attempts: number;
   notBeforeMs: number;
   /** Data + partition key bytes (what counts towards PutRecords' 10 MiB), measured once. */
   size: number;
 }
 
-/** One PutRecords entry: a plain record, or an aggregate of several user records. */
+/** One aggregated PutRecords entry and the user records it packs. */
 export interface Outgoing {
   entry: PutRecordsRequestEntry;
   users: Pending[];
@@ -84,7 +87,18 @@ export interface Outgoing {
   predictedShard?: string;
 }
 
-const encoder = new TextEncoder();
+/** One row's records not yet written, oldest first, from `head` on. */
+interface Row {
+  key: string;
+  items: Pending[];
+  head: number;
+  /** Its head record is in a request in flight; the later ones wait behind it. */
+  busy: boolean;
+}
+
+const headOf = (row: Row): Pending => row.items[row.head]!;
+/** Idle wake-ups: at most this long without looking (an abort is noticed within it). */
+export const MAX_IDLE_MS = 250;
 
 export class StreamWriter {
   readonly stats: WriterStats = { records: 0, kinesisRecords: 0, bytes: 0, partitionKeyBytes: 0, throttled: 0, otherFailures: 0, requests: 0, perShard: {}, gaveUp: 0 };
@@ -92,21 +106,27 @@ export class StreamWriter {
   private readonly maxInFlight: number;
   private readonly maxAttempts: number;
   private readonly maxRecordBytes: number;
-  private queue: Pending[] = [];
-  private readonly inFlightKeys = new Set<string>();
+  /** Aggregates add protobuf framing (a few bytes per user record): leave them 1 MiB of room. */
+  private readonly budget: number;
+  /**
+   * Each row's records in order. A row that has records is in exactly one place: in flight (`busy`),
+   * `ready` (ordered by its next record's place in the input), or `delayed` (its next record is backing
+   * off, ordered by when it may go). Picking a request is then a few heap operations per record, however
+   * many records wait behind their rows' changes in flight.
+   */
+  private readonly rows = new Map<string, Row>();
+  private readonly ready = new MinHeap<Row>((a, b) => headOf(a).seq < headOf(b).seq);
+  private readonly delayed = new MinHeap<Row>((a, b) => headOf(a).notBeforeMs < headOf(b).notBeforeMs);
+  private readyBytes = 0;
+  /** Records added, not in flight and not yet written. */
+  private waiting = 0;
   private readonly gaveUpKeys = new Set<string>();
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly waiters = new Set<() => void>();
   private added = 0;
   private fatal: unknown;
   private shardMapStale = false;
   private lastSendMs = -Infinity;
-  /**
-   * Bumped whenever the queue or the rows in flight change. A scan that found nothing to send is not
-   * repeated until something changed or a retry's back-off ends: with thousands of records waiting behind
-   * their rows' changes in flight, rescanning at every flush tick would cost more than sending.
-   */
-  private version = 0;
-  private fruitless?: { version: number; onlyFull: boolean; untilMs: number };
 
   private constructor(
     private readonly kinesis: KinesisApi,
@@ -117,6 +137,7 @@ export class StreamWriter {
     this.flushIntervalMs = opts.flushIntervalMs ?? 50;
     this.maxAttempts = opts.maxAttempts ?? 30;
     this.maxRecordBytes = opts.maxRecordBytes ?? RECORD_DEFAULT_MAX_BYTES;
+    this.budget = opts.aggregate ? PUTRECORDS_MAX_BYTES - RECORD_DEFAULT_MAX_BYTES : PUTRECORDS_MAX_BYTES;
   }
 
   /** With `aggregate`, reads the shard map first (aggregates are grouped by predicted shard). */
@@ -126,7 +147,7 @@ export class StreamWriter {
 
   /** Records added and not yet written (waiting, or waiting for a retry). */
   get pending(): number {
-    return this.queue.length;
+    return this.waiting;
   }
 
   /** A request failed in a way another try cannot fix, or a record ran out of attempts. */
@@ -136,28 +157,35 @@ export class StreamWriter {
 
   /** Nothing waits and nothing is in flight. */
   get idle(): boolean {
-    return this.queue.length === 0 && this.inFlight.size === 0;
+    return this.waiting === 0 && this.inFlight.size === 0;
   }
 
   /** Drops the records not yet sent (waiting, or waiting for a retry); those in flight finish. Returns how many. */
   discardQueued(): number {
-    const n = this.queue.length;
-    this.queue = [];
-    this.version++;
-    return n;
+    return this.unqueue().length;
   }
 
   /** Takes the records not yet sent off the queue, in the order they were added; those in flight finish. */
   takeQueued(): WriterRecord[] {
-    const taken = this.queue.map((p) => p.rec);
-    this.queue = [];
-    this.version++;
-    return taken;
+    return this.unqueue().map((p) => p.rec);
   }
 
   add(rec: WriterRecord): void {
-    this.queue.push({ seq: this.added++, rec, attempts: 0, notBeforeMs: 0, size: rec.data.length + encoder.encode(rec.partitionKey).length });
-    this.version++;
+    const key = rec.orderingKey ?? rec.partitionKey;
+    if (this.gaveUpKeys.has(key)) {
+      this.giveUp(rec, 'an earlier record with the same partition key could not be written');
+      return;
+    }
+    const p: Pending = { seq: this.added++, rec, key, attempts: 0, notBeforeMs: 0, size: rec.data.length + Buffer.byteLength(rec.partitionKey, 'utf8') };
+    let row = this.rows.get(key);
+    if (!row) {
+      row = { key, items: [], head: 0, busy: false };
+      this.rows.set(key, row);
+    }
+    row.items.push(p);
+    this.waiting++;
+    // A row that already had records waiting is in `ready` or `delayed` already.
+    if (!row.busy && row.items.length - row.head === 1) this.markReady(row);
   }
 
   /**
@@ -171,20 +199,36 @@ export class StreamWriter {
       this.shardMap = await loadShardMap(this.kinesis, this.opts.stream);
       this.shardMapStale = false;
     }
+    this.promote(now);
     const intervalDue = now - this.lastSendMs >= this.flushIntervalMs;
-    const due = final || this.queue.length >= PUTRECORDS_MAX_RECORDS || intervalDue;
-    while (due && !this.fatal && this.inFlight.size < this.maxInFlight && this.queue.length > 0) {
-      // A partial request (the queue's other records wait behind their rows' changes in flight) waits for the
+    while ((final || intervalDue || this.full()) && !this.fatal && this.inFlight.size < this.maxInFlight && this.ready.size > 0) {
+      // A partial request (the other records wait behind their rows' changes in flight) waits for the
       // flush interval while others are in flight: sent at once, each finished request would start a tiny one.
-      const chosen = this.pick(now, !final && !intervalDue && this.inFlight.size > 0);
-      if (chosen.length === 0) break;
+      if (!final && !intervalDue && this.inFlight.size > 0 && !this.full()) break;
+      const chosen = this.pick();
       this.lastSendMs = now;
-      const outgoing = this.opts.aggregate ? aggregateByShard(chosen, this.shardMap!, this.maxRecordBytes) : chosen.map(plainEntry);
-      if (outgoing.length > PUTRECORDS_MAX_RECORDS) {
-        this.requeue(outgoing.splice(PUTRECORDS_MAX_RECORDS).flatMap((o) => o.users));
+      if (this.opts.aggregate) {
+        const aggregates = aggregateByShard(chosen, this.shardMap!, this.maxRecordBytes);
+        if (aggregates.length > PUTRECORDS_MAX_RECORDS) this.release(aggregates.splice(PUTRECORDS_MAX_RECORDS).flatMap((o) => o.users), now);
+        void this.put({ entries: aggregates.map((o) => o.entry), aggregates });
+      } else {
+        void this.put({ entries: chosen.map(plainEntry), plain: chosen });
       }
-      void this.put(outgoing);
     }
+  }
+
+  /**
+   * How long the caller may wait before `send` has something to do, unless a request finishes first (which
+   * ends `settle` early) or records are added: the flush interval of a partial request, or the end of a
+   * back-off. Infinity when only a finishing request can change anything.
+   */
+  wakeInMs(now: number): number {
+    if (this.fatal) return Infinity;
+    let ms = Infinity;
+    if (this.ready.size > 0 && this.inFlight.size < this.maxInFlight) ms = this.full() ? 0 : Math.max(0, this.lastSendMs + this.flushIntervalMs - now);
+    const next = this.delayed.peek();
+    if (next) ms = Math.min(ms, Math.max(0, headOf(next).notBeforeMs - now));
+    return ms;
   }
 
   /** Throws the first fatal error once no request is in flight. */
@@ -194,57 +238,111 @@ export class StreamWriter {
 
   /** Waits `ms`, or less if a request finishes first. */
   async settle(ms: number): Promise<void> {
-    await Promise.race([sleep(ms), ...this.inFlight]);
+    await new Promise<void>((resolve) => {
+      const finish = (): void => {
+        clearTimeout(timer);
+        this.waiters.delete(finish);
+        resolve();
+      };
+      const timer = setTimeout(finish, ms);
+      this.waiters.add(finish);
+    });
   }
 
-  /** Takes the next request's records off the queue, keeping every row's changes in order. */
-  private pick(now: number, onlyFull = false): Pending[] {
-    const last = this.fruitless;
-    if (last && last.version === this.version && now < last.untilMs && (onlyFull || !last.onlyFull)) return [];
-    let retryDueMs = Infinity;
+  /** A full request's worth is ready. */
+  private full(): boolean {
+    return (!this.opts.aggregate && this.ready.size >= PUTRECORDS_MAX_RECORDS) || this.readyBytes >= this.budget;
+  }
+
+  /** Rows whose back-off has ended are ready again. */
+  private promote(now: number): void {
+    for (let row = this.delayed.peek(); row && headOf(row).notBeforeMs <= now; row = this.delayed.peek()) {
+      this.delayed.pop();
+      this.markReady(row);
+    }
+  }
+
+  /** Takes the next request's records: the ready rows' next records in input order, one per row. */
+  private pick(): Pending[] {
     const chosen: Pending[] = [];
-    const rest: Pending[] = [];
-    const held = new Set<string>();
     let bytes = 0;
-    let filled = false;
-    // Aggregates add protobuf framing (a few bytes per user record): leave them 1 MiB of room.
-    const budget = this.opts.aggregate ? PUTRECORDS_MAX_BYTES - RECORD_DEFAULT_MAX_BYTES : PUTRECORDS_MAX_BYTES;
-    const queue = this.queue;
-    for (let i = 0; i < queue.length; i++) {
-      const p = queue[i]!;
-      const key = p.rec.orderingKey;
-      const size = p.size;
-      const full = (!this.opts.aggregate && chosen.length >= PUTRECORDS_MAX_RECORDS) || bytes + size > budget;
+    for (let row = this.ready.peek(); row; row = this.ready.peek()) {
+      if (!this.opts.aggregate && chosen.length >= PUTRECORDS_MAX_RECORDS) break;
+      const p = headOf(row);
       // A record bigger than the whole budget still goes, alone, rather than blocking the queue.
-      if (full && chosen.length > 0) {
-        rest.push(...queue.slice(i));
-        filled = true;
-        break;
-      }
-      if (this.gaveUpKeys.has(key) && !onlyFull) {
-        this.giveUp(p.rec, 'an earlier record with the same partition key could not be written');
-        continue;
-      }
-      if (held.has(key) || this.inFlightKeys.has(key) || this.gaveUpKeys.has(key) || p.notBeforeMs > now) {
-        if (p.notBeforeMs > now) retryDueMs = Math.min(retryDueMs, p.notBeforeMs);
-        // Everything later of this row waits behind this change.
-        held.add(key);
-        rest.push(p);
-        continue;
-      }
-      held.add(key);
+      if (chosen.length > 0 && bytes + p.size > this.budget) break;
+      this.ready.pop();
+      this.readyBytes -= p.size;
+      this.waiting--;
+      row.busy = true;
       chosen.push(p);
-      bytes += size;
+      bytes += p.size;
     }
-    // Not full: nothing is taken (the queue is left as it was).
-    if (onlyFull && !filled) {
-      this.fruitless = { version: this.version, onlyFull: true, untilMs: retryDueMs };
-      return [];
-    }
-    if (chosen.length > 0 || rest.length !== queue.length) this.version++;
-    this.queue = rest;
-    if (chosen.length === 0) this.fruitless = { version: this.version, onlyFull: false, untilMs: retryDueMs };
     return chosen;
+  }
+
+  /** Puts a row whose next record may go (now, or after its back-off) where it waits. */
+  private schedule(row: Row, now: number): void {
+    if (headOf(row).notBeforeMs > now) this.delayed.push(row);
+    else this.markReady(row);
+  }
+
+  private markReady(row: Row): void {
+    this.ready.push(row);
+    this.readyBytes += headOf(row).size;
+  }
+
+  /** Records taken for a request that was not sent, or failed as a whole before any was written. */
+  private release(users: Pending[], now: number): void {
+    for (const u of users) {
+      const row = this.rows.get(u.key)!;
+      row.busy = false;
+      this.waiting++;
+      this.schedule(row, now);
+    }
+  }
+
+  /** A row's next record was written: the one after it may go. */
+  private written(u: Pending, now: number): void {
+    const row = this.rows.get(u.key)!;
+    row.head++;
+    row.busy = false;
+    if (row.head === row.items.length) {
+      this.rows.delete(row.key);
+      return;
+    }
+    if (row.head >= 64 && row.head * 2 >= row.items.length) {
+      row.items = row.items.slice(row.head);
+      row.head = 0;
+    }
+    this.schedule(row, now);
+  }
+
+  /** A row's next record ran out of attempts: it and every later record of the row are handed back. */
+  private abandon(u: Pending, reason: string): void {
+    const row = this.rows.get(u.key)!;
+    this.rows.delete(row.key);
+    this.gaveUpKeys.add(row.key);
+    this.giveUp(u.rec, reason);
+    for (let i = row.head + 1; i < row.items.length; i++) {
+      this.waiting--;
+      this.giveUp(row.items[i]!.rec, 'an earlier record with the same partition key could not be written');
+    }
+  }
+
+  /** Everything not in flight, in input order; the rows keep only their records in flight. */
+  private unqueue(): Pending[] {
+    const taken: Pending[] = [];
+    for (const row of this.rows.values()) {
+      for (let i = row.busy ? row.head + 1 : row.head; i < row.items.length; i++) taken.push(row.items[i]!);
+      if (row.busy) row.items.length = row.head + 1;
+      else this.rows.delete(row.key);
+    }
+    this.ready.clear();
+    this.delayed.clear();
+    this.readyBytes = 0;
+    this.waiting = 0;
+    return taken.sort((a, b) => a.seq - b.seq);
   }
 
   private giveUp(rec: WriterRecord, reason: string): void {
@@ -252,92 +350,78 @@ export class StreamWriter {
     this.opts.onGiveUp!(rec, reason);
   }
 
-  private requeue(items: Pending[]): void {
-    this.version++;
-    for (const p of items) {
-      const at = lowerBound(this.queue, p.seq);
-      this.queue.splice(at, 0, p);
-    }
-  }
-
-  private put(outgoing: Outgoing[]): Promise<void> {
+  private put(req: PutRequest): Promise<void> {
     const stats = this.stats;
-    const users = outgoing.flatMap((o) => o.users);
-    for (const u of users) this.inFlightKeys.add(u.rec.orderingKey);
     const task = (async () => {
       stats.requests++;
       let failedAll: string | undefined;
       let records: { ShardId?: string; ErrorCode?: string }[] = [];
       try {
-        const res = await this.kinesis.putRecords({ StreamName: this.opts.stream, Records: outgoing.map((o) => o.entry) });
+        const res = await this.kinesis.putRecords({ StreamName: this.opts.stream, Records: req.entries });
         records = res.Records ?? [];
       } catch (err) {
         // Nothing listening (ECONNREFUSED) is a configuration error, better reported at once.
         if (classifyError(err) === 'fatal' || isConnectionRefused(err)) {
           this.fatal ??= err;
-          for (const u of users) this.inFlightKeys.delete(u.rec.orderingKey);
-          this.requeue(users);
+          this.release(req.plain ?? req.aggregates!.flatMap((o) => o.users), this.opts.clock());
           return;
         }
         failedAll = (err as { name?: string }).name ?? 'Error';
       }
       const now = this.opts.clock();
-      const retry: Pending[] = [];
-      outgoing.forEach((o, i) => {
+      for (let i = 0; i < req.entries.length; i++) {
         const r = failedAll ? { ErrorCode: failedAll } : records[i];
+        // Entry i is one user record, or an aggregate of several.
+        const one = req.plain?.[i];
+        const agg = req.aggregates?.[i];
         if (!r || r.ErrorCode || !r.ShardId) {
           if (r?.ErrorCode === 'ProvisionedThroughputExceededException') stats.throttled++;
           else stats.otherFailures++;
-          for (const u of o.users) {
-            u.attempts++;
-            if (u.attempts >= this.maxAttempts && this.opts.onGiveUp) {
-              this.gaveUpKeys.add(u.rec.orderingKey);
-              this.giveUp(u.rec, r?.ErrorCode ?? 'no result');
-              continue;
-            }
-            if (u.attempts >= this.maxAttempts) this.fatal ??= new AwsCallError(`PutRecords: a record of ${u.rec.orderingKey} still failed after ${u.attempts} attempts (${r?.ErrorCode ?? 'no result'})`, 'the stream is throttling: lower --rps or add shards');
-            u.notBeforeMs = now + backoffMs(u.attempts, Math.random());
-            retry.push(u);
-          }
-          return;
+          const reason = r?.ErrorCode ?? 'no result';
+          if (one) this.failedOnce(one, reason, now);
+          else for (const u of agg!.users) this.failedOnce(u, reason, now);
+          continue;
         }
-        stats.records += o.users.length;
+        stats.records += one ? 1 : agg!.users.length;
         stats.kinesisRecords++;
-        stats.bytes += o.dataBytes;
-        stats.partitionKeyBytes += o.keyBytes;
-        stats.perShard[r.ShardId] = (stats.perShard[r.ShardId] ?? 0) + o.users.length;
-        if (o.predictedShard && o.predictedShard !== r.ShardId) this.shardMapStale = true;
-      });
-      for (const u of users) this.inFlightKeys.delete(u.rec.orderingKey);
-      this.version++;
-      this.requeue(retry);
+        stats.bytes += one ? one.rec.data.length : agg!.dataBytes;
+        stats.partitionKeyBytes += one ? one.size - one.rec.data.length : agg!.keyBytes;
+        stats.perShard[r.ShardId] = (stats.perShard[r.ShardId] ?? 0) + (one ? 1 : agg!.users.length);
+        if (agg?.predictedShard && agg.predictedShard !== r.ShardId) this.shardMapStale = true;
+        if (one) this.written(one, now);
+        else for (const u of agg!.users) this.written(u, now);
+      }
     })();
     this.inFlight.add(task);
-    void task.finally(() => this.inFlight.delete(task));
+    void task.finally(() => {
+      this.inFlight.delete(task);
+      for (const wake of [...this.waiters]) wake();
+    });
     return task;
   }
-}
 
-function plainEntry(p: Pending): Outgoing {
-  return {
-    entry: p.rec.explicitHashKey === undefined ? { PartitionKey: p.rec.partitionKey, Data: p.rec.data } : { PartitionKey: p.rec.partitionKey, Data: p.rec.data, ExplicitHashKey: p.rec.explicitHashKey },
-    users: [p],
-    dataBytes: p.rec.data.length,
-    keyBytes: p.size - p.rec.data.length,
-  };
-}
-
-function lowerBound(list: Pending[], seq: number): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid]!.seq < seq) lo = mid + 1;
-    else hi = mid;
+  /** An attempt of a record failed: it backs off and waits at the head of its row, or is given up. */
+  private failedOnce(u: Pending, reason: string, now: number): void {
+    u.attempts++;
+    if (u.attempts >= this.maxAttempts && this.opts.onGiveUp) {
+      this.abandon(u, reason);
+      return;
+    }
+    if (u.attempts >= this.maxAttempts) this.fatal ??= new AwsCallError(`PutRecords: a record of ${u.key} still failed after ${u.attempts} attempts (${reason})`, 'the stream is throttling: lower --rps or add shards');
+    u.notBeforeMs = now + backoffMs(u.attempts, Math.random());
+    this.release([u], now);
   }
-  return lo;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+/** A PutRecords request's entries and, for each, the user records it carries. */
+interface PutRequest {
+  entries: PutRecordsRequestEntry[];
+  /** Without aggregation: entry i is user record i. */
+  plain?: Pending[];
+  /** With it: entry i is aggregate i. */
+  aggregates?: Outgoing[];
+}
+
+function plainEntry(p: Pending): PutRecordsRequestEntry {
+  return p.rec.explicitHashKey === undefined ? { PartitionKey: p.rec.partitionKey, Data: p.rec.data } : { PartitionKey: p.rec.partitionKey, Data: p.rec.data, ExplicitHashKey: p.rec.explicitHashKey };
 }

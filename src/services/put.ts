@@ -7,7 +7,7 @@
 import type { KinesisApi } from '../aws/api/kinesis.js';
 import type { S3Api } from '../aws/api/s3.js';
 import { describeStream } from '../aws/shards.js';
-import { StreamWriter, type WriterRecord } from '../aws/stream-writer.js';
+import { MAX_IDLE_MS, StreamWriter, type WriterRecord } from '../aws/stream-writer.js';
 import { badLine, tailLine, type BadInput, type PutRecord } from '../core/put-formats.js';
 import type { KeyTemplate } from '../core/put-key.js';
 import { writeRate, type WriteRate } from '../core/put-plan.js';
@@ -187,11 +187,10 @@ async function writeAll(
   // A second's worth at most as a burst; the byte bucket holds at least one record of the largest size.
   const recordBucket = new TokenBucket(rate.recordsPerSecond, Math.max(1, rate.recordsPerSecond), 0);
   const byteBucket = new TokenBucket(rate.bytesPerSecond, Math.max(rate.bytesPerSecond, maxRecordBytes), 0);
-  const encoder = new TextEncoder();
   const total = records.length;
   let next = 0;
   let stopped = false;
-  // Enough queued for several full batches in flight, not the whole input (the writer scans its queue).
+  // Enough queued for several full batches in flight, not the whole input.
   const queueMax = Math.max(2000, options.maxInFlight * 500);
   for (;;) {
     const now = clock();
@@ -200,18 +199,19 @@ async function writeAll(
       for (const rec of writer.takeQueued()) unwritten.push({ rec, reason: 'not sent: stopped' });
       for (; next < total; next++) unwritten.push({ rec: records[next]!, reason: 'not sent: stopped' });
     }
-    let waitMs = writer.flushIntervalMs;
+    // Until the rate lets the next record go; Infinity when the queue is full or the input is all queued.
+    let rateWaitMs = Infinity;
     while (!stopped && !writer.failed && next < total && writer.pending < queueMax) {
       const r = records[next]!;
-      const size = r.data.length + encoder.encode(r.partitionKey).length;
-      const cost = Math.min(size, byteBucket.capacity);
+      const cost = Math.min(r.data.length + Buffer.byteLength(r.partitionKey, 'utf8'), byteBucket.capacity);
       if (recordBucket.available(now) < 1 || byteBucket.available(now) < cost) {
-        waitMs = Math.min(waitMs, Math.max(1, recordBucket.msUntil(now, 1), byteBucket.msUntil(now, cost)));
+        rateWaitMs = Math.max(1, recordBucket.msUntil(now, 1), byteBucket.msUntil(now, cost));
         break;
       }
       recordBucket.take(now, 1);
       byteBucket.take(now, cost);
-      writer.add(r.explicitHashKey === undefined ? { partitionKey: r.partitionKey, data: r.data, orderingKey: r.partitionKey } : { partitionKey: r.partitionKey, data: r.data, orderingKey: r.partitionKey, explicitHashKey: r.explicitHashKey });
+      // Each partition key's records in order: the key is the row (no orderingKey).
+      writer.add(r);
       next++;
     }
     const done = stopped || next >= total;
@@ -223,7 +223,9 @@ async function writeAll(
       if (writer.idle) break;
     }
     if (done && writer.idle) break;
-    await writer.settle(waitMs);
+    // Sleeps until there is something to do (a request finishing ends it early), looking at least every
+    // MAX_IDLE_MS for Ctrl-C; not a tick every flush interval while every row waits on a request in flight.
+    await writer.settle(Math.min(rateWaitMs, writer.wakeInMs(clock()), MAX_IDLE_MS));
   }
   if (writer.failed) {
     for (; next < total; next++) unwritten.push({ rec: records[next]!, reason: 'not sent: the run failed' });
