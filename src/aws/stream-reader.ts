@@ -14,6 +14,7 @@
  * - Backpressure: the consumer gets one batch at a time and the shard that produced it makes no further
  *   call until the consumer's promise resolves; memory holds at most one batch per busy shard.
  */
+import { setMaxListeners } from 'node:events';
 import type { KinesisClient, Shard } from '@aws-sdk/client-kinesis';
 import type { CheckpointFile, CheckpointShard } from '../core/checkpoint.js';
 import { decodeRecord, type RecordView } from '../core/decode.js';
@@ -118,6 +119,8 @@ export class StreamReader {
     client: KinesisClient,
     private readonly opts: StreamReaderOptions,
   ) {
+    // Every call in flight (one per shard, up to the reader's concurrency) listens on this one signal.
+    setMaxListeners(0, this.abort.signal);
     this.now = opts.now ?? Date.now;
     this.remaining = opts.max ?? Infinity;
     this.kinesis = kinesisApi(client);

@@ -13,6 +13,7 @@ interface TopFlags extends LagSourceFlags {
   interval: string;
   sample?: boolean;
   efo?: string;
+  sampleCalls?: string;
   hot: string;
   count?: string;
   keys: string;
@@ -24,8 +25,9 @@ export function register(program: Command): void {
     .description("a live view of a stream's write load: per-shard rates against the shard limits, the hottest shard, the busiest partition keys and where to split")
     .argument('<stream>', 'Kinesis stream name')
     .option('--interval <duration>', 'time between two frames (≥ 500ms)', '2s')
-    .option('--sample', 'count records, bytes and partition keys by reading every open shard from LATEST (1 GetRecords/s per shard) instead of CloudWatch')
+    .option('--sample', 'count records, bytes and partition keys by reading every open shard from LATEST (at most 1 GetRecords/s per shard) instead of CloudWatch')
     .option('--efo <name>', 'with --sample: read through this enhanced fan-out consumer (registered if missing, deregistered at the end)')
+    .option('--sample-calls <n>', 'with --sample: GetRecords calls a second across the stream (1..10000; each shard still at most once a second). Default 25: many shards are read less often')
     .option('--hot <ratio>', 'a shard is hot from this share of its write limit (0 < r ≤ 1)', '0.8')
     .option('--count <n>', 'stop after n frames (default: until q or Ctrl-C)')
     .option('--keys <n>', 'partition keys to list (1..100)', '10')
@@ -78,6 +80,8 @@ export function topOptionsOf(stream: string, flags: TopFlags): TopOptions {
   const count = flags.count === undefined ? undefined : parseNumberFlag('--count', flags.count, { min: 1, integer: true });
   const topKeys = parseNumberFlag('--keys', flags.keys, { min: 1, max: 100, integer: true });
   if (flags.efo !== undefined && !flags.sample) throw new UsageError('--efo: only with --sample (it names the enhanced fan-out consumer the sample reads through)');
+  if (flags.sampleCalls !== undefined && (!flags.sample || flags.efo !== undefined)) throw new UsageError('--sample-calls: only with --sample, without --efo (it paces the GetRecords calls of polling)');
+  const callsPerSecond = flags.sampleCalls === undefined ? undefined : parseNumberFlag('--sample-calls', flags.sampleCalls, { min: 1, max: 10_000, integer: true });
   const efoProblem = flags.efo === undefined ? undefined : consumerNameProblem({ kind: 'efo', name: flags.efo });
   if (efoProblem) throw new UsageError(`--efo: ${efoProblem}`);
   const { source } = lagSourceOf(flags);
@@ -87,7 +91,7 @@ export function topOptionsOf(stream: string, flags: TopFlags): TopOptions {
     intervalMs,
     hotAt,
     topKeys,
-    ...(flags.sample ? { sample: flags.efo ? { efoConsumer: flags.efo } : {} } : {}),
+    ...(flags.sample ? { sample: flags.efo ? { efoConsumer: flags.efo } : callsPerSecond !== undefined ? { callsPerSecond } : {} } : {}),
     ...(lag ? { lag } : {}),
     ...(count !== undefined ? { count } : {}),
   };

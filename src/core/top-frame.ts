@@ -6,7 +6,8 @@
  */
 import { shareOf, type ShardRange } from './hash-range.js';
 import { SHARD_WRITE_BYTES_PER_S, SHARD_WRITE_RECORDS_PER_S } from './limits.js';
-import { addCounts, adviseHotShard, splitCommand, type Counts, type ShardAdvice } from './top-keys.js';
+import { SampleWindow, type WindowBucket, type WindowFigures } from './top-window.js';
+import { adviseHotShard, splitCommand, type Counts, type ShardAdvice } from './top-keys.js';
 
 export interface Rate {
   recordsPerSec: number;
@@ -15,7 +16,7 @@ export interface Rate {
 
 /** Where the figures come from, as the screen and the JSON say it. */
 export type TopSource =
-  | { kind: 'sample'; via: 'polling' | 'efo'; consumer?: string; spanMs: number; warning?: string }
+  | { kind: 'sample'; via: 'polling' | 'efo'; consumer?: string; spanMs: number; warning?: string; /** Polling: each shard is read once in this many ms. */ shardReadEveryMs?: number }
   | { kind: 'cloudwatch'; level: 'shard' | 'stream'; periodS: number; datapointAt?: string };
 
 export interface TopInput {
@@ -28,8 +29,10 @@ export interface TopInput {
   shardRates?: ReadonlyMap<string, Rate>;
   /** The stream's total, when there are no per-shard rates. */
   streamRate?: Rate;
-  /** --sample: records and bytes per partition key, per shard, over `source.spanMs`. */
+  /** --sample: records and bytes per partition key, per shard, over `source.spanMs` (or the shard's `keySpanMs`). */
   keys?: ReadonlyMap<string, ReadonlyMap<string, Counts>>;
+  /** --sample: per shard, the milliseconds its reads covered (shards are read at different times and rates). */
+  keySpanMs?: ReadonlyMap<string, number>;
   /** WriteProvisionedThroughputExceeded per shard (shard-level metrics) or for the stream; undefined when unknown. */
   throttled?: { perShard?: ReadonlyMap<string, number>; stream?: number; periodS: number };
   /** Consumer lag per shard (ms), from a lag source; `label` names it. */
@@ -131,7 +134,7 @@ export function buildTopFrame(input: TopInput): TopFrame {
     headroom: { stream: Math.max(0, 1 - streamUtil), ...(hottestRow && hottestRow.recordsPerSec ? { hottestShard: Math.max(0, 1 - hottestRow.utilization!) } : {}) },
     ...(hottestRow && hottestRow.recordsPerSec ? { hottest: { shardId: hottestRow.shardId, utilization: hottestRow.utilization!, trafficShare: hottestRow.trafficShare! } } : {}),
     shards: rows,
-    topKeys: input.keys ? topKeys(input.keys, input.source.kind === 'sample' ? input.source.spanMs : 0, input.topKeys ?? 10) : [],
+    topKeys: input.keys ? topKeys(input.keys, spanOf(input), input.topKeys ?? 10) : [],
     advice: [],
     notes: [...input.notes],
   };
@@ -160,7 +163,7 @@ function adviceFor(input: TopInput, rows: readonly TopShardRow[], frame: TopFram
     if (!advice) continue;
     if (advice.kind === 'hot-key') {
       const keyRecords = keys.get(advice.partitionKey)?.records ?? 0;
-      const spanS = input.source.kind === 'sample' ? input.source.spanMs / 1000 : 0;
+      const spanS = spanOf(input)(row.shardId) / 1000;
       const streamShare = streamRecords > 0 && spanS > 0 ? keyRecords / spanS / streamRecords : 0;
       out.push({
         ...advice,
@@ -177,49 +180,52 @@ function adviceFor(input: TopInput, rows: readonly TopShardRow[], frame: TopFram
   return out;
 }
 
-/** The busiest keys across shards, by records. */
-function topKeys(keys: ReadonlyMap<string, ReadonlyMap<string, Counts>>, spanMs: number, limit: number): TopKeyRow[] {
-  const spanS = spanMs / 1000;
-  let totalRecords = 0;
-  const all: { key: string; shardId: string; c: Counts }[] = [];
+/** The milliseconds a shard's key counts cover: its own reads' span, else the sample's. */
+function spanOf(input: TopInput): (shardId: string) => number {
+  const whole = input.source.kind === 'sample' ? input.source.spanMs : 0;
+  return (shardId) => input.keySpanMs?.get(shardId) ?? whole;
+}
+
+/** The busiest keys across shards, by records per second (each shard's counts over the time its reads covered). */
+function topKeys(keys: ReadonlyMap<string, ReadonlyMap<string, Counts>>, spanMsOf: (shardId: string) => number, limit: number): TopKeyRow[] {
+  let totalPerSec = 0;
+  // The `limit` best so far, best first: a frame looks at every key of the window, but keeps only a few.
+  const best: { key: string; shardId: string; recordsPerSec: number; bytesPerSec: number }[] = [];
   for (const [shardId, perKey] of keys) {
+    const spanS = spanMsOf(shardId) / 1000;
+    if (!(spanS > 0)) continue;
     for (const [key, c] of perKey) {
-      totalRecords += c.records;
-      all.push({ key, shardId, c });
+      const recordsPerSec = c.records / spanS;
+      totalPerSec += recordsPerSec;
+      const worst = best[best.length - 1];
+      if (best.length === limit && worst && byRate(worst, { key, recordsPerSec }) <= 0) continue;
+      const row = { key, shardId, recordsPerSec, bytesPerSec: c.bytes / spanS };
+      let at = best.length;
+      while (at > 0 && byRate(best[at - 1]!, row) > 0) at--;
+      best.splice(at, 0, row);
+      if (best.length > limit) best.pop();
     }
   }
-  all.sort((a, b) => b.c.records - a.c.records || (a.key < b.key ? -1 : 1));
-  return all.slice(0, limit).map(({ key, shardId, c }) => ({
+  return best.map(({ key, shardId, recordsPerSec, bytesPerSec }) => ({
     partitionKey: key,
     shardId,
-    share: totalRecords > 0 ? c.records / totalRecords : 0,
-    recordsPerSec: spanS > 0 ? c.records / spanS : 0,
-    bytesPerSec: spanS > 0 ? c.bytes / spanS : 0,
+    share: totalPerSec > 0 ? recordsPerSec / totalPerSec : 0,
+    recordsPerSec,
+    bytesPerSec,
   }));
 }
 
-/** Per-shard rates and per-key counts over a run of sample buckets. */
-export function mergeBuckets(buckets: readonly { spanMs: number; shards: ReadonlyMap<string, ReadonlyMap<string, Counts>> }[]): { spanMs: number; rates: Map<string, Rate>; keys: Map<string, Map<string, Counts>> } {
-  const spanMs = buckets.reduce((n, b) => n + b.spanMs, 0);
-  const keys = new Map<string, Map<string, Counts>>();
-  for (const b of buckets) {
-    for (const [shardId, perKey] of b.shards) {
-      let into = keys.get(shardId);
-      if (!into) keys.set(shardId, (into = new Map()));
-      addCounts(into, perKey);
-    }
-  }
-  const rates = new Map<string, Rate>();
-  for (const [shardId, perKey] of keys) {
-    let records = 0;
-    let bytes = 0;
-    for (const c of perKey.values()) {
-      records += c.records;
-      bytes += c.bytes;
-    }
-    rates.set(shardId, spanMs > 0 ? { recordsPerSec: (records * 1000) / spanMs, bytesPerSec: (bytes * 1000) / spanMs } : { ...ZERO });
-  }
-  return { spanMs, rates, keys };
+/** Busier first; equal rates by key. */
+function byRate(a: { key: string; recordsPerSec: number }, b: { key: string; recordsPerSec: number }): number {
+  return b.recordsPerSec - a.recordsPerSec || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+}
+
+/** Per-shard rates and per-key counts over a run of sample buckets (all of them: a window that keeps every one). */
+export function mergeBuckets(buckets: readonly WindowBucket[]): WindowFigures {
+  const window = new SampleWindow(Infinity);
+  let figures: WindowFigures = { spanMs: 0, rates: new Map(), keys: new Map(), keySpanMs: new Map() };
+  for (const b of buckets) figures = window.push(b);
+  return figures;
 }
 
 const ZERO: Rate = { recordsPerSec: 0, bytesPerSec: 0 };

@@ -155,7 +155,7 @@ function sourceText(frame: TopFrame): string {
     const over = `last ${Math.round(s.spanMs / 1000)} s`;
     return s.via === 'efo'
       ? `sampled through EFO consumer '${s.consumer}' from LATEST, ${over}`
-      : `sampled (GetRecords from LATEST, 1/s per shard), ${over}; uses read capacity shared with polling consumers`;
+      : `sampled (GetRecords from LATEST, each shard every ${Math.round((s.shardReadEveryMs ?? 1000) / 100) / 10} s), ${over}; uses read capacity shared with polling consumers`;
   }
   const at = s.datapointAt ? `, minute of ${s.datapointAt.slice(11, 16)} UTC` : ', no datapoint yet';
   return s.level === 'shard'

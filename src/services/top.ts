@@ -8,11 +8,12 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { getMetricSeries } from '../aws/metrics.js';
 import { describeStream, listAllShards } from '../aws/shards.js';
-import { TopSampler, type SampleBucket } from '../aws/top-sampler.js';
+import { SAMPLE_CALLS_PER_SECOND, TopSampler } from '../aws/top-sampler.js';
+import { SampleWindow } from '../core/top-window.js';
 import { openRanges, toShardRange, type ShardRange } from '../core/hash-range.js';
 import type { LagSource } from '../core/lag-model.js';
 import type { MetricSeries, MetricSpec } from '../core/metric-spec.js';
-import { buildTopFrame, mergeBuckets, type Rate, type TopFrame, type TopInput, type TopSource } from '../core/top-frame.js';
+import { buildTopFrame, type Rate, type TopFrame, type TopInput, type TopSource } from '../core/top-frame.js';
 import type { Host } from './host.js';
 import { collectLag, LagSession, realClock, type LagClients, type LagClock } from './lag.js';
 
@@ -25,14 +26,14 @@ const LAG_REFRESH_MS = 30_000;
 const SHARD_LIST_REFRESH_MS = 30_000;
 
 const POLLING_WARNING =
-  '--sample reads every shard with GetRecords (1 call/s per shard): that uses read capacity (5 calls/s, 2 MiB/s per shard) shared with the polling consumers; --efo <name> reads through an enhanced fan-out consumer instead';
+  '--sample reads every shard with GetRecords (at most 1 call/s per shard): that uses read capacity (5 calls/s, 2 MiB/s per shard) shared with the polling consumers; --efo <name> reads through an enhanced fan-out consumer instead';
 
 export interface TopOptions {
   stream: string;
   intervalMs: number;
   hotAt: number;
-  /** --sample, and --efo: through this enhanced fan-out consumer. */
-  sample?: { efoConsumer?: string };
+  /** --sample, and --efo: through this enhanced fan-out consumer; --sample-calls: GetRecords calls a second across the stream. */
+  sample?: { efoConsumer?: string; callsPerSecond?: number };
   lag?: Exclude<LagSource, { kind: 'stream-metrics' }>;
   /** Stop after this many frames. */
   count?: number;
@@ -61,16 +62,16 @@ export async function runTop(opts: TopOptions, clients: TopClients, host: Host, 
   let open = openRanges(all);
   let listedAt = clock.now();
 
-  const sampler = opts.sample ? new TopSampler(await clients.kinesisSdk(), { stream: opts.stream, efoConsumer: opts.sample.efoConsumer, log: host }) : undefined;
+  const sampler = opts.sample ? new TopSampler(await clients.kinesisSdk(), { stream: opts.stream, efoConsumer: opts.sample.efoConsumer, log: host, callsPerSecond: opts.sample.callsPerSecond ?? SAMPLE_CALLS_PER_SECOND }) : undefined;
   const staticNotes: string[] = [];
   if (sampler) {
-    await sampler.open((id) => all.some((s) => s.shardId === id && !s.open));
+    await sampler.open((id) => all.some((s) => s.shardId === id && !s.open), open.length);
     sampler.follow(open.map((s) => s.shardId), 'LATEST');
   } else if (!shardLevel.rates) {
     staticNotes.push('shard-level metrics are off for this stream (EnableEnhancedMonitoring IncomingBytes IncomingRecords): showing stream-level totals only; --sample counts each shard and key by reading the stream');
   }
 
-  const buckets: SampleBucket[] = [];
+  const window = new SampleWindow(Math.max(RATE_WINDOW_MS, opts.intervalMs));
   const cloudwatch = new CloudWatchCache(opts.stream, shardLevel, Boolean(sampler));
   const lag = opts.lag ? new LagCache(opts, opts.lag, clients, host, clock) : undefined;
   let frames = 0;
@@ -91,14 +92,14 @@ export async function runTop(opts: TopOptions, clients: TopClients, host: Host, 
       if (cw.note) notes.push(cw.note);
       if (cw.throttled) input.throttled = cw.throttled;
       if (sampler) {
-        buckets.push(sampler.take());
-        const windowMs = Math.max(RATE_WINDOW_MS, opts.intervalMs);
-        while (buckets.length > 1 && buckets.slice(1).reduce((n, b) => n + b.spanMs, 0) >= windowMs) buckets.shift();
-        const merged = mergeBuckets(buckets);
+        const merged = window.push(sampler.take());
         input.shardRates = merged.rates;
         input.keys = merged.keys;
+        input.keySpanMs = merged.keySpanMs;
         const efo = opts.sample!.efoConsumer;
-        input.source = efo ? { kind: 'sample', via: 'efo', consumer: efo, spanMs: merged.spanMs } : { kind: 'sample', via: 'polling', spanMs: merged.spanMs, warning: POLLING_WARNING };
+        input.source = efo
+          ? { kind: 'sample', via: 'efo', consumer: efo, spanMs: merged.spanMs }
+          : { kind: 'sample', via: 'polling', spanMs: merged.spanMs, warning: POLLING_WARNING, shardReadEveryMs: sampler.callIntervalMs };
       } else {
         if (cw.shardRates) input.shardRates = cw.shardRates;
         if (cw.streamRate) input.streamRate = cw.streamRate;

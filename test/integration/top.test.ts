@@ -109,7 +109,7 @@ describe('top in a real terminal', () => {
     const lines = await term.waitFor(session, /shardId-000000000002/);
     expect(lines[0]).toMatch(new RegExp(`^cdcpipe top ${stream} · provisioned · 3 open shards`));
     expect(lines.join('\n')).toMatch(/headroom/);
-    expect(lines.join(' ')).toMatch(/figures: sampled \(GetRecords from LATEST, 1\/s per shard\), last \d+ s; uses read capacity shared with\s+polling consumers/);
+    expect(lines.join(' ')).toMatch(/figures: sampled \(GetRecords from LATEST, each shard every 1 s\), last \d+ s; uses read capacity shared\s+with\s+polling consumers/);
     for (const id of ['shardId-000000000000', 'shardId-000000000001', 'shardId-000000000002']) expect(lines.filter((l) => l.includes(id))).toHaveLength(1);
     expect(Math.max(...lines.map(columns))).toBeLessThanOrEqual(100);
     term.tmux('send-keys', '-t', session, 'q');
@@ -129,6 +129,10 @@ describe('top flags', () => {
     [['--app', 'a', '--checkpoint', 'c.json'], /--app\/--lease-table and --checkpoint/],
     [['--lambda', 'fn', '--flink', 'app'], /--lambda and --flink: name one lag source/],
     [['--lambda', 'no spaces'], /--lambda: expected a Lambda function name/],
+    [['--sample-calls', '10'], /--sample-calls: only with --sample, without --efo/],
+    [['--sample', '--efo', 'c1', '--sample-calls', '10'], /--sample-calls: only with --sample, without --efo/],
+    [['--sample', '--sample-calls', '0'], /--sample-calls/],
+    [['--sample', '--sample-calls', '2.5'], /--sample-calls/],
   ])('%j exits 2 naming the flag', async (args, message) => {
     const r = await runCli(['top', 'some-stream', ...args], { endpoint: endpoint() });
     expect(r.code).toBe(2);

@@ -5,6 +5,8 @@ import { evenRanges, partitionKeyToHashKey, type ShardRange } from '../../src/co
 import { buildTopFrame, mergeBuckets, type TopInput } from '../../src/core/top-frame.js';
 import { adviseHotShard, shellQuote, splitCommand, type Counts } from '../../src/core/top-keys.js';
 import { topScreenLines } from '../../src/render/top.js';
+import { sampleCallIntervalMs } from '../../src/aws/top-sampler.js';
+import { SampleWindow } from '../../src/core/top-window.js';
 
 const shards = (n: number): ShardRange[] => evenRanges(n).map((r, i) => ({ ...r, shardId: `shardId-${String(i).padStart(12, '0')}`, open: true }));
 const FULL = { start: 0n, end: (1n << 128n) - 1n };
@@ -150,6 +152,64 @@ describe('mergeBuckets', () => {
     expect(m.rates.get('s0')).toEqual({ recordsPerSec: 20, bytesPerSec: 2000 });
     expect(m.rates.get('s1')).toEqual({ recordsPerSec: 2, bytesPerSec: 200 });
     expect(m.keys.get('s0')!.get('a')).toEqual({ records: 20, bytes: 2000 });
+  });
+
+  it('with the time each shard\'s reads covered, each shard\'s rate is over its own reads, and key shares follow the rates', () => {
+    // s0 read every second, s1 every 4 s (many shards, few calls): 12 records over 4 s is 3/s, not 6/s.
+    const m = mergeBuckets([
+      { spanMs: 1000, shards: new Map([['s0', keysOf([['a', 5]])]]), coveredMs: new Map([['s0', 1000]]) },
+      { spanMs: 1000, shards: new Map([['s0', keysOf([['a', 5]])], ['s1', keysOf([['b', 12]])]]), coveredMs: new Map([['s0', 1000], ['s1', 4000]]) },
+    ]);
+    expect(m.rates.get('s0')!.recordsPerSec).toBe(5);
+    expect(m.rates.get('s1')!.recordsPerSec).toBe(3);
+    const frame = buildTopFrame(base({ shards: [{ ...shards(2)[0]!, shardId: 's0' }, { ...shards(2)[1]!, shardId: 's1' }], shardRates: m.rates, keys: m.keys, keySpanMs: m.keySpanMs }));
+    expect(frame.topKeys.map((k) => [k.partitionKey, k.recordsPerSec, +k.share.toFixed(3)])).toEqual([
+      ['a', 5, 0.625],
+      ['b', 3, 0.375],
+    ]);
+  });
+});
+
+describe('SampleWindow', () => {
+  it('keeps the last buckets that cover the window, taking the oldest out of the sums as it goes', () => {
+    const w = new SampleWindow(2000);
+    const bucket = (entries: [string, number][]) => ({ spanMs: 1000, shards: new Map([['s0', keysOf(entries)]]), coveredMs: new Map([['s0', 1000]]) });
+    w.push(bucket([['a', 10]]));
+    w.push(bucket([['a', 10], ['b', 5]]));
+    const f = w.push(bucket([['b', 5]])); // the first bucket (a: 10) leaves: 2 s remain
+    expect(f.spanMs).toBe(2000);
+    expect([...f.keys.get('s0')!]).toEqual([['a', { records: 10, bytes: 1000 }], ['b', { records: 10, bytes: 1000 }]]);
+    expect(f.rates.get('s0')!.recordsPerSec).toBe(10);
+    const g = w.push(bucket([]));
+    expect([...g.keys.get('s0')!.keys()]).toEqual(['b']); // a's count fell to 0: gone
+    expect(g.keySpanMs.get('s0')).toBe(2000);
+  });
+
+  it('gives the same figures as merging the kept buckets again', () => {
+    const random = (() => { let x = 5; return () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32); })();
+    const w = new SampleWindow(5000);
+    const kept: Parameters<typeof mergeBuckets>[0][number][] = [];
+    for (let i = 0; i < 40; i++) {
+      const b = { spanMs: 500 + Math.floor(random() * 1000), shards: new Map([['s0', keysOf([['a', Math.floor(random() * 9)], ['b', 1 + Math.floor(random() * 9)]])], ['s1', keysOf([['c', 1 + Math.floor(random() * 3)]])]]), coveredMs: new Map([['s0', 900], ['s1', 1800]]) };
+      kept.push(b);
+      while (kept.length > 1 && kept.reduce((n, x) => n + x.spanMs, 0) - kept[0]!.spanMs >= 5000) kept.shift();
+      const f = w.push(b);
+      const m = mergeBuckets(kept);
+      expect(f.spanMs).toBe(m.spanMs);
+      expect([...f.rates]).toEqual([...m.rates]);
+    }
+  });
+});
+
+describe('sampleCallIntervalMs', () => {
+  it.each([
+    [4, 25, 1000],
+    [25, 25, 1000],
+    [100, 25, 4000],
+    [100, 100, 1000],
+    [1000, 25, 40_000],
+  ])('%i shards at %i calls/s: each shard every %i ms', (n, calls, ms) => {
+    expect(sampleCallIntervalMs(n, calls)).toBe(ms);
   });
 });
 
