@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CloudWatchClient, DescribeAlarmsCommand, PutMetricDataCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { CreateEndpointCommand, CreateReplicationInstanceCommand, CreateReplicationTaskCommand, DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { motoTestsEnabled, startMoto, type Moto } from '../helpers/moto.js';
+import { metricTimestamp, motoTestsEnabled, startMoto, type Moto } from '../helpers/moto.js';
 import { createStream, kinesisClient, putRecords, REGION, runCli, TEST_CREDENTIALS, uniqueStreamName } from '../helpers/kinesis.js';
 
 const kinesisEndpoint = inject('kinesisEndpoint');
@@ -48,7 +48,7 @@ describe.runIf(motoTestsEnabled())('lag on moto (DMS, CloudWatch) and kinesis-lo
     // CloudWatch's task dimension is the task's resource id, the last part of its ARN.
     taskResourceId = task.ReplicationTask!.ReplicationTaskArn!.split(':').pop()!;
 
-    const now = new Date();
+    const now = metricTimestamp();
     const dmsDims = dims({ ReplicationInstanceIdentifier: 'lag-moto-instance', ReplicationTaskIdentifier: taskResourceId });
     await cw.send(
       new PutMetricDataCommand({
