@@ -12,14 +12,13 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { measureChild, writeCpuPreload } from './cpu-child.js';
+import { CHILD_ENV, createStream, kinesisSdk } from './local-kinesis.js';
 
 // The SDK's Node.js support notice is noise here (set before any SDK module loads: they are imported dynamically).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TARGET_RATIO = 1.3;
-const CREDENTIALS = { accessKeyId: 'AKIDLOCALBENCH', secretAccessKey: 'local-bench-secret-not-real' };
-const REGION = 'us-east-1';
 const IN_FLIGHT = 16;
 
 const { values } = parseArgs({
@@ -34,16 +33,9 @@ const { values } = parseArgs({
   },
 });
 
-async function kinesisModule() {
-  const K = await import('@aws-sdk/client-kinesis');
-  const { NodeHttpHandler } = await import('@smithy/node-http-handler');
-  const client = (endpoint) => new K.KinesisClient({ endpoint, region: REGION, credentials: CREDENTIALS, requestHandler: new NodeHttpHandler() });
-  return { K, client };
-}
-
 /** The baseline: the same file, parsed and written with PutRecords as plainly as it can be. */
 async function bareLoop(endpoint, stream, file) {
-  const { K, client: make } = await kinesisModule();
+  const { K, client: make } = await kinesisSdk();
   const client = make(endpoint);
   const records = readFileSync(file, 'utf8')
     .split('\n')
@@ -81,15 +73,6 @@ function tailLine(i) {
 }
 
 
-async function createStream(K, client, name, shards) {
-  await client.send(new K.CreateStreamCommand({ StreamName: name, ShardCount: shards }));
-  for (;;) {
-    const s = await client.send(new K.DescribeStreamSummaryCommand({ StreamName: name }));
-    if (s.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main() {
@@ -105,9 +88,9 @@ async function main() {
     const file = join(dir, 'records.ndjson');
     writeFileSync(file, `${Array.from({ length: recordCount }, (_, i) => tailLine(i)).join('\n')}\n`);
     const dataBytes = readFileSync(file, 'utf8').split('\n').filter(Boolean).reduce((n, l) => n + Buffer.from(JSON.parse(l).dataBase64, 'base64').length, 0);
-    const { K, client: make } = await kinesisModule();
+    const { K, client: make } = await kinesisSdk();
     const client = make(server.endpoint);
-    const env = { AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey, AWS_REGION: REGION, AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+    const env = CHILD_ENV;
     const put = [];
     const bare = [];
     for (let r = 0; r < rounds; r++) {

@@ -13,11 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { CHILD_ENV, createStream, kinesisSdk } from './local-kinesis.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TARGET_RATIO = 1.3;
-const CREDENTIALS = { accessKeyId: 'AKIDLOCALBENCH', secretAccessKey: 'local-bench-secret-not-real' };
-const REGION = 'us-east-1';
 
 const { values } = parseArgs({
   options: {
@@ -33,16 +32,9 @@ const { values } = parseArgs({
   },
 });
 
-async function kinesisModule() {
-  const K = await import('@aws-sdk/client-kinesis');
-  const { NodeHttpHandler } = await import('@smithy/node-http-handler');
-  const client = (endpoint) => new K.KinesisClient({ endpoint, region: REGION, credentials: CREDENTIALS, requestHandler: new NodeHttpHandler() });
-  return { K, client };
-}
-
 /** The baseline: ListShards, then per shard TRIM_HORIZON and GetRecords until the shard's end or its tip. No decoding, no output. */
 async function bareLoop(endpoint, stream) {
-  const { K, client: make } = await kinesisModule();
+  const { K, client: make } = await kinesisSdk();
   const client = make(endpoint);
   const shards = [];
   let token;
@@ -127,12 +119,7 @@ async function measure(args, env, dir, label) {
 
 /** Creates the stream and writes the records; returns the bytes written. */
 async function load(K, client, stream, shardCount, recordCount) {
-  await client.send(new K.CreateStreamCommand({ StreamName: stream, ShardCount: shardCount }));
-  for (;;) {
-    const s = await client.send(new K.DescribeStreamSummaryCommand({ StreamName: stream }));
-    if (s.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await createStream(K, client, stream, shardCount);
   let bytes = 0;
   for (let i = 0; i < recordCount; i += 500) {
     const batch = Array.from({ length: Math.min(500, recordCount - i) }, (_, j) => dmsRecord(i + j));
@@ -158,7 +145,7 @@ async function main() {
     "import { writeFileSync } from 'node:fs';\nprocess.once('exit', () => writeFileSync(process.env.CDCPIPE_BENCH_CPU_FILE, JSON.stringify(process.cpuUsage())));\n",
   );
   try {
-    const { K, client: make } = await kinesisModule();
+    const { K, client: make } = await kinesisSdk();
     const client = make(server.endpoint);
     const stream = values.stream ?? `bench-tail-${Date.now()}`;
     let bytes = 0;
@@ -174,7 +161,7 @@ async function main() {
       });
       return;
     }
-    const env = { AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey, AWS_REGION: REGION, AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' };
+    const env = CHILD_ENV;
     const tailArgs = ['bin/cdcpipe.js', '--endpoint-url', server.endpoint, 'tail', stream, '--from', 'trim-horizon', '-e', '--json', '-q'];
     const bareArgs = [fileURLToPath(import.meta.url), '--bare', server.endpoint, '--stream', stream];
     const tail = [];

@@ -15,11 +15,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { measureChild, writeCpuPreload } from './cpu-child.js';
 import { startSyntheticKinesis } from './kinesis-synthetic.js';
+import { CHILD_ENV, createStream, kinesisSdk } from './local-kinesis.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TARGET_CORE_SHARE = 0.15;
-const CREDENTIALS = { accessKeyId: 'AKIDLOCALBENCH', secretAccessKey: 'local-bench-secret-not-real' };
-const REGION = 'us-east-1';
 
 const { values } = parseArgs({
   options: {
@@ -36,9 +35,8 @@ const { values } = parseArgs({
 });
 
 async function kinesis(endpoint) {
-  const K = await import('@aws-sdk/client-kinesis');
-  const { NodeHttpHandler } = await import('@smithy/node-http-handler');
-  return { K, client: new K.KinesisClient({ endpoint, region: REGION, credentials: CREDENTIALS, requestHandler: new NodeHttpHandler() }) };
+  const { K, client } = await kinesisSdk();
+  return { K, client: client(endpoint) };
 }
 
 /** The baseline: every shard from LATEST, one GetRecords a second each, counting records and bytes; nothing else. */
@@ -137,13 +135,8 @@ async function main() {
   const { K, client } = await kinesis(server.endpoint);
   const stream = `bench-top-${Date.now()}`;
   try {
-    await client.send(new K.CreateStreamCommand({ StreamName: stream, ShardCount: shardCount }));
-    for (;;) {
-      const s = await client.send(new K.DescribeStreamSummaryCommand({ StreamName: stream }));
-      if (s.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    const env = { AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey, AWS_REGION: REGION, AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' };
+    await createStream(K, client, stream, shardCount);
+    const env = CHILD_ENV;
     const load = writeLoad(K, client, stream, rate);
     await new Promise((r) => setTimeout(r, 3000));
     const local = await measurePair(server.endpoint, stream, env, dir, { seconds, rounds, label: 'kinesis-local' });

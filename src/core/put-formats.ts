@@ -195,7 +195,7 @@ function parseObject(text: string): Record<string, unknown> | undefined {
 export function decodeBase64(text: string): Buffer | undefined {
   const n = text.length;
   if (n % 4 !== 0 || text.includes('-') || text.includes('_')) return undefined;
-  const padding = n === 0 || text.charCodeAt(n - 1) !== 0x3d ? 0 : text.charCodeAt(n - 2) === 0x3d ? 2 : 1;
+  const padding = text.charCodeAt(n - 1) !== 0x3d ? 0 : text.charCodeAt(n - 2) === 0x3d ? 2 : 1;
   const decoded = Buffer.from(text, 'base64');
   return decoded.length === (n / 4) * 3 - padding ? decoded : undefined;
 }

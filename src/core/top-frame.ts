@@ -6,7 +6,6 @@
  */
 import { shareOf, type ShardRange } from './hash-range.js';
 import { SHARD_WRITE_BYTES_PER_S, SHARD_WRITE_RECORDS_PER_S } from './limits.js';
-import { SampleWindow, type WindowBucket, type WindowFigures } from './top-window.js';
 import { adviseHotShard, splitCommand, type Counts, type ShardAdvice } from './top-keys.js';
 
 export interface Rate {
@@ -218,14 +217,6 @@ function topKeys(keys: ReadonlyMap<string, ReadonlyMap<string, Counts>>, spanMsO
 /** Busier first; equal rates by key. */
 function byRate(a: { key: string; recordsPerSec: number }, b: { key: string; recordsPerSec: number }): number {
   return b.recordsPerSec - a.recordsPerSec || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
-}
-
-/** Per-shard rates and per-key counts over a run of sample buckets (all of them: a window that keeps every one). */
-export function mergeBuckets(buckets: readonly WindowBucket[]): WindowFigures {
-  const window = new SampleWindow(Infinity);
-  let figures: WindowFigures = { spanMs: 0, rates: new Map(), keys: new Map(), keySpanMs: new Map() };
-  for (const b of buckets) figures = window.push(b);
-  return figures;
 }
 
 const ZERO: Rate = { recordsPerSec: 0, bytesPerSec: 0 };

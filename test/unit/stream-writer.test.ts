@@ -68,7 +68,7 @@ describe('stream writer', () => {
     // 40 rows, runs of the same row next to each other (the hard case for per-row order), 3,000 records.
     const records: WriterRecord[] = [];
     const counts = new Map<string, number>();
-    for (let i = 0; records.length < 3000; i++) {
+    while (records.length < 3000) {
       const key = `row-${Math.floor(random() * 40)}`;
       for (let j = Math.floor(random() * 6); j >= 0; j--) {
         const n = counts.get(key) ?? 0;
